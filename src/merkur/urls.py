@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from merkur.api import api
+from merkur.core import views as core_views
+
+admin.site.login = core_views.LoginView.as_view()
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("", include("merkur.core.urls")),
+    path("companies/", include("merkur.companies.urls")),
+    path("master-data/", include("merkur.companies.master_urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,35 @@
+"""Test data built through the services, so tests see what users would produce."""
+
+import itertools
+
+from merkur.companies import services
+from merkur.companies.models import Industry
+
+_numbers = itertools.count(1)
+
+
+def address_data(**overrides) -> dict:
+    data = {
+        "street": "Hauptstrasse 1",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "country": "DE",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_company(*, by=None, address: dict | None = None, **fields):
+    data = {"name": f"Firma {next(_numbers)} GmbH", "roles": ["customer"]}
+    data.update(fields)
+    return services.company_create(data=data, address=address_data(**(address or {})), by=by)
+
+
+def make_person(company, *, by=None, **fields):
+    data = {"first_name": "Erika", "last_name": f"Muster{next(_numbers)}"}
+    data.update(fields)
+    return services.person_create(company=company, data=data, by=by)
+
+
+def make_industry(name: str = "Datenbanksoftware") -> Industry:
+    return Industry.objects.create(name=name)

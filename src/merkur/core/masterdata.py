@@ -1,4 +1,11 @@
-"""Rules shared by every master table: in-use entries cannot be deleted."""
+"""Master tables: the registry that pages and API share, and the rules every table follows.
+
+Each app registers its master tables (``register``) in its ``AppConfig.ready``;
+the master-data pages and the API are generated from this registry, so a new
+table is one line here, not a new set of views.
+"""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -7,6 +14,36 @@ from django.utils.translation import ngettext
 
 from merkur.core.audit import record_change
 from merkur.core.models import ChangeRecord, MasterData
+
+
+@dataclass(frozen=True)
+class MasterTable:
+    slug: str  # URL and API path segment, e.g. "industries"
+    model: type[MasterData]
+    extra_fields: tuple[str, ...] = ()  # fields beyond name, sort order, active
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return ("name", *self.extra_fields, "sort_order", "is_active")
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+
+_REGISTRY: dict[str, MasterTable] = {}
+
+
+def register(slug: str, model: type[MasterData], extra_fields: tuple[str, ...] = ()) -> None:
+    _REGISTRY[slug] = MasterTable(slug=slug, model=model, extra_fields=extra_fields)
+
+
+def tables() -> list[MasterTable]:
+    return list(_REGISTRY.values())
+
+
+def table(slug: str) -> MasterTable | None:
+    return _REGISTRY.get(slug)
 
 
 def usage_count(entry: MasterData) -> int:

@@ -1,6 +1,7 @@
 """Companies (Firmen) and the links to their addresses."""
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -131,7 +132,11 @@ class Company(VersionedModel):
         ordering = ["sort_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["number"], condition=~Q(number=""), name="company_number_unique"
+                fields=["number"],
+                condition=~Q(number=""),
+                name="company_number_unique",
+                violation_error_code="number_taken",
+                violation_error_message=_("This customer/supplier number is already taken."),
             ),
             models.CheckConstraint(
                 condition=Q(roles__lte=ALL_ROLES_MASK), name="company_roles_known"
@@ -150,6 +155,19 @@ class Company(VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("companies:detail", args=[self.pk])
+
+    def validate_constraints(self, exclude=None) -> None:
+        # Django reports conditional unique constraints as non-field errors;
+        # the form and the API should show this one at the number field.
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            for item in general:
+                target = "number" if getattr(item, "code", None) == "number_taken" else None
+                errors.setdefault(target or NON_FIELD_ERRORS, []).append(item)
+            raise ValidationError(errors) from None
 
     @property
     def role_list(self) -> list[str]:

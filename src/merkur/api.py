@@ -1,3 +1,53 @@
-from ninja import NinjaAPI
+"""The REST API at ``/api/v1/``: token or session auth, JSON errors, OpenAPI and docs.
 
-api = NinjaAPI(title="Merkur API", version="1")
+Routers live with their apps (``merkur.companies.api``) and in
+``merkur.core.api`` (master tables, account); this module only assembles them.
+Swagger UI's files come from ninja's own static files (``ninja`` is in
+``INSTALLED_APPS``), so ``/api/v1/docs`` works without internet access.
+"""
+
+from ninja import NinjaAPI
+from ninja.operation import Operation
+
+from merkur.companies.api import addresses, companies, people
+from merkur.core.api import account, errors, master
+from merkur.core.api.auth import SessionAuth, TokenAuth
+
+DESCRIPTION = """\
+The Merkur CRM: companies, their people and addresses, and the master tables.
+
+**Authentication**: a personal API token (create one under *Account → API tokens*)
+as `Authorization: Bearer <token>`, or the session of a logged-in browser (then
+unsafe methods need the `X-CSRFToken` header). What a caller may do follows the
+user's role.
+
+**Errors** are JSON: `{"detail": "…", "errors": {"field": ["message", …]}}`.
+400 malformed request, 401 not authenticated, 403 not allowed, 404 not found,
+409 conflict (stale `version`, entry in use), 422 invalid input.
+
+**Lists** are paged by cursor: pass `next_cursor` back as `?cursor=`; `limit` is
+at most 200. `count` stops at a cap on large tables (`count_exact` is then false).
+"""
+
+
+class MerkurAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        # ``list_companies`` instead of ``merkur_companies_api_companies_list_companies``:
+        # generated clients name their methods after these.
+        return operation.view_func.__name__
+
+
+api = MerkurAPI(
+    title="Merkur API",
+    version="1",
+    description=DESCRIPTION,
+    auth=[TokenAuth(), SessionAuth()],
+)
+errors.install(api)
+
+api.add_router("/", account.router)
+api.add_router("/companies", companies.router)
+api.add_router("/companies", addresses.links_router)
+api.add_router("/addresses", addresses.router)
+api.add_router("/people", people.router)
+api.add_router("/master", master.build_router())

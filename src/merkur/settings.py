@@ -56,9 +56,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the seat middleware, which tells a logged-out user why.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "merkur.core.middleware.SeatMiddleware",
     "merkur.core.middleware.UserLocaleMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -141,6 +142,9 @@ MERKUR_DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", MERKUR_HOME_COUNTR
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project's own static files (vendor CSS/JS, merkur.css) live beside the
+# templates, not inside an app, so the finders must be told where.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

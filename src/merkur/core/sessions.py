@@ -8,7 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from merkur.core.models import UserSession
@@ -71,6 +71,28 @@ def session_end(*, session_key: str) -> None:
     """Log a session out from the server side (used by logout and by administrators)."""
     Session.objects.filter(session_key=session_key).delete()
     UserSession.objects.filter(session_key=session_key).delete()
+
+
+# Any fixed number: the PostgreSQL advisory lock that serialises logins.
+SEAT_LOCK_ID = 0x6D65726B  # "merk"
+
+
+def seat_lock() -> None:
+    """Serialise seat checks and logins; call inside ``transaction.atomic()``.
+
+    Without it two logins at the same moment could both see the last free
+    seat. SQLite needs nothing: our transactions start IMMEDIATE, which already
+    lets one writer in at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAT_LOCK_ID])
+
+
+def session_rekey(*, old_key: str, new_key: str) -> None:
+    """Follow Django's ``cycle_key()`` (e.g. after a password change) without losing the record."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
 def session_touch(record: UserSession) -> None:

@@ -1,0 +1,1 @@
+"""REST API routes for companies, people and their addresses (mounted by ``merkur.api``)."""

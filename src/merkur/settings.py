@@ -133,7 +133,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Thousands separators only where a template asks (|intcomma): ids in URLs and
+# form values must never read "1.279".
+USE_THOUSAND_SEPARATOR = False
 FORMAT_MODULE_PATH = ["merkur.formats"]
 
 # Our own country: its addresses are printed without a country line.

@@ -104,7 +104,7 @@ def test_company_list_filters(readonly_api, dataset, params, expected):
     [
         ("name", [C, E, B, A]),
         ("-name", [A, B, E, C]),
-        ("postal_code", [E, A, B, C]),
+        ("postal_code", [C, E, A, B]),  # by country, then postal code
         ("city", [E, A, B, C]),
     ],
 )

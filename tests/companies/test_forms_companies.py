@@ -88,7 +88,12 @@ def test_company_form_focuses_the_name_first():
 
 def test_service_errors_land_on_the_form_that_has_the_field():
     company_form = CompanyForm(query("name=X&roles=customer"))
-    address_form = AddressForm(query("address-city=Bonn&address-country=DE"), prefix="address")
+    address_form = AddressForm(
+        query(
+            "address-street=Markt 1&address-city=Bonn&address-postal_code=53111&address-country=DE"
+        ),
+        prefix="address",
+    )
     assert company_form.is_valid() and address_form.is_valid()
     error = ValidationError(
         {"phone": ["bad phone"], "postal_code": ["bad code"], "__all__": ["whole"], "x": ["?"]}
@@ -113,3 +118,14 @@ def test_refresh_version_keeps_the_input_and_takes_the_new_version():
     form.refresh_version(5)
     assert form.is_valid()
     assert form.cleaned_data["version"] == 5 and form.cleaned_data["name"] == "Mine"
+
+
+def test_address_form_checks_the_postal_rules_of_the_country():
+    form = AddressForm(query("city=Wien&postal_code=12345&country=AT"))
+    assert not form.is_valid()
+    assert "postal_code" in form.errors
+
+
+def test_address_form_accepts_a_swiss_address():
+    form = AddressForm(query("street=Limmatquai 1&city=Z%C3%BCrich&postal_code=8001&country=CH"))
+    assert form.is_valid(), form.errors

@@ -86,8 +86,8 @@ class TestGeneratedData:
         assert f"{COMPANIES:,} / {COMPANIES:,}" in err
 
 
-def test_large_loads_rebuild_the_indexes_they_dropped(db, monkeypatch):
-    """The bulk path (indexes dropped, rows loaded, indexes built again) loses no index."""
+def test_large_loads_restore_the_schema_they_change(db, monkeypatch):
+    """The bulk path (indexes dropped, constants as column defaults) leaves no trace."""
 
     def indexes() -> set[str]:
         with connection.cursor() as cursor:
@@ -96,12 +96,21 @@ def test_large_loads_rebuild_the_indexes_they_dropped(db, monkeypatch):
                 found |= set(connection.introspection.get_constraints(cursor, table))
             return found
 
-    before = indexes()
+    def column_defaults() -> list:
+        if connection.vendor != "postgresql":
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT adrelid::regclass::text, adnum FROM pg_attrdef ORDER BY 1, 2")
+            return cursor.fetchall()
+
+    before = (indexes(), column_defaults())
     monkeypatch.setattr(generate_module, "BULK_THRESHOLD", 10)
     result = generate(companies=20, seed=2)
     assert result.phases.get("indexes") is not None
-    assert indexes() == before
+    assert (indexes(), column_defaults()) == before
     assert Company.objects.count() == 20
+    company = Company.objects.first()
+    assert company.version == 1 and company.notes == "" and company.archived_at is None
 
 
 @pytest.mark.parametrize(

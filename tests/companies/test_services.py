@@ -163,3 +163,22 @@ def test_contact_address_cannot_be_removed():
     company = make_company()
     with pytest.raises(ValidationError):
         services.company_address_remove(link=company.contact_link(), by=None)
+
+
+def test_address_history_is_labelled_in_the_readers_language_not_the_writers():
+    from django.utils import translation
+
+    from merkur.companies.models import CompanyAddress
+    from merkur.companies.services import address_change_label
+    from tests.factories import address_data
+
+    company = make_company()
+    with translation.override("en"):
+        services.company_address_add(
+            company=company, kind=CompanyAddress.Kind.DELIVERY, address=address_data(), by=None
+        )
+    (key,) = history_of(company).first().changes
+    with translation.override("de"):
+        assert address_change_label(key) == "Lieferadresse"
+    with translation.override("en"):
+        assert address_change_label(key) == "Delivery address"

@@ -125,8 +125,9 @@ SORTS = [
     ("-name", ["Gamma KG", "Beta GmbH", "Alpha AG"]),
     ("number", ["Alpha AG", "Beta GmbH", "Gamma KG"]),
     ("-number", ["Gamma KG", "Beta GmbH", "Alpha AG"]),
-    ("postal_code", ["Gamma KG", "Alpha AG", "Beta GmbH"]),
-    ("-postal_code", ["Beta GmbH", "Alpha AG", "Gamma KG"]),
+    # Postal codes sort within their country (CH before DE).
+    ("postal_code", ["Beta GmbH", "Gamma KG", "Alpha AG"]),
+    ("-postal_code", ["Alpha AG", "Gamma KG", "Beta GmbH"]),
     ("city", ["Gamma KG", "Alpha AG", "Beta GmbH"]),
     ("-city", ["Beta GmbH", "Alpha AG", "Gamma KG"]),
 ]

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from merkur.companies import services
 from merkur.companies.models import Company, CompanyAddress, Function, Industry
+from merkur.companies.views import companies as views
 from merkur.core.models import ChangeRecord
 from tests.factories import address_data, make_company, make_person
 
@@ -338,3 +339,21 @@ def test_autocomplete_without_a_term_returns_nothing(admin_client):
     make_company(name="Irgendwas")
     html = admin_client.get(reverse("companies:autocomplete"), {"q": " "}).content.decode()
     assert 'name="to_company"' not in html
+
+
+def test_company_page_shows_a_limited_number_of_people_and_links_to_all(admin_client, monkeypatch):
+    monkeypatch.setattr(views, "PEOPLE_LIMIT", 2)
+    company = make_company()
+    for _ in range(3):
+        make_person(company)
+    html = admin_client.get(company.get_absolute_url()).content.decode()
+    assert html.count("data-person=") == 2
+    assert 'id="all-people"' in html and f"?company={company.pk}" in html
+
+
+def test_all_mistakes_show_at_once(sales_client):
+    data = company_post(**{"address-postal_code": "1234"})
+    del data["roles"]
+    response = sales_client.post(reverse("companies:create"), data)
+    assert "roles" in response.context["form"].errors
+    assert "postal_code" in response.context["address_form"].errors

@@ -361,3 +361,10 @@ def test_archived_person_leaves_the_company_page(sales_client):
     services.person_archive(person=person, by=None)
     html = sales_client.get(company.get_absolute_url()).content.decode()
     assert f'data-person="{person.pk}"' not in html
+
+
+def test_person_page_shows_a_move_once(admin_client, admin_user):
+    person = make_person(make_company(name="Alt AG"))
+    services.person_move(person=person, to_company=make_company(name="Neu AG"), by=admin_user)
+    html = admin_client.get(person.get_absolute_url()).content.decode()
+    assert html[html.index('id="history"') :].count("Neu AG") == 1

@@ -77,3 +77,15 @@ def test_any_page_size_walks_the_same_sequence(companies, per_page, sort):
         Company.objects.order_by(*COMPANY_SORTS[sort].fields).values_list("pk", flat=True)
     )
     assert _walk(sort, per_page) == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["Firma", "not-a-number"], ["Firma", 10**30], ["Firma", None], ["x\x00", 1], [["a"], 1]],
+)
+def test_cursor_values_that_do_not_fit_their_columns_are_refused(companies, values):
+    from merkur.core.pagination import _encode
+
+    cursor = _encode(values, "n")
+    with pytest.raises(InvalidCursor):
+        keyset_page(Company.objects.all(), COMPANY_SORTS["name"], cursor=cursor, per_page=5)

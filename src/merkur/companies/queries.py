@@ -144,8 +144,8 @@ COMPANY_SORTS: dict[str, Ordering] = {
     "-name": Ordering(("-sort_name", "-id")),
     "number": Ordering(("number", "id")),
     "-number": Ordering(("-number", "-id")),
-    "postal_code": Ordering(("postal_code", "id")),
-    "-postal_code": Ordering(("-postal_code", "-id")),
+    "postal_code": Ordering(("country", "postal_code", "id")),
+    "-postal_code": Ordering(("-country", "-postal_code", "-id")),
     "city": Ordering(("city", "id")),
     "-city": Ordering(("-city", "-id")),
 }

@@ -68,6 +68,20 @@ def _new_address(data: dict) -> Address:
     return address
 
 
+def address_change_key(kind: str, *, default: bool = False) -> str:
+    """The history key of an address link change; labelled in the reader's language
+    by ``address_change_label``, not frozen in the writer's."""
+    return f"{'default' if default else 'address'}.{kind}"
+
+
+def address_change_label(key: str) -> str | None:
+    prefix, _dot, kind = key.partition(".")
+    if prefix not in ("address", "default") or kind not in Kind.values:
+        return None
+    label = Kind(kind).label
+    return _("Default %(kind)s") % {"kind": label} if prefix == "default" else str(label)
+
+
 def _company_data(data: dict) -> dict:
     """Accept roles as a list of role names (forms, API) as well as the stored bit set."""
     roles = data.get("roles")
@@ -248,7 +262,7 @@ def company_address_add(
         action=Action.UPDATE,
         user=by,
         company=company,
-        changes={link.get_kind_display(): [None, str(target)]},
+        changes={address_change_key(kind): [None, str(target)]},
     )
     return link
 
@@ -272,7 +286,7 @@ def company_address_set_default(*, link: CompanyAddress, by) -> CompanyAddress:
         user=by,
         company=link.company,
         changes={
-            _("Default %(kind)s") % {"kind": link.get_kind_display()}: [
+            address_change_key(link.kind, default=True): [
                 str(old.address) if old else None,
                 str(link.address),
             ]
@@ -300,7 +314,7 @@ def company_address_remove(*, link: CompanyAddress, by) -> None:
         action=Action.UPDATE,
         user=by,
         company=company,
-        changes={link.get_kind_display(): [str(address), None]},
+        changes={address_change_key(link.kind): [str(address), None]},
     )
     if not address.company_links.exists():
         address.delete()
@@ -320,7 +334,7 @@ def company_set_contact_address(*, company: Company, address: Address, by) -> Co
         action=Action.UPDATE,
         user=by,
         company=company,
-        changes={str(Kind.CONTACT.label): [str(old), str(address)]},
+        changes={address_change_key(Kind.CONTACT): [str(old), str(address)]},
     )
     _refresh_company(company)
     if not old.company_links.exists():

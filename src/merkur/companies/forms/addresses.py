@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from merkur.addresses.models import Address
@@ -38,6 +39,21 @@ class AddressForm(MerkurForm):
         self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
         self.fields["street"].widget.attrs["autocomplete"] = "address-line1"
         self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.checks_postal_rules() and not any(name in self.errors for name in ADDRESS_FIELDS):
+            # The country's rules right away, so that all mistakes show at once;
+            # the services check them again when saving.
+            candidate = Address(**{name: cleaned.get(name) or "" for name in ADDRESS_FIELDS})
+            try:
+                candidate.clean()
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+    def checks_postal_rules(self) -> bool:
+        return True
 
     def address_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in ADDRESS_FIELDS}

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from merkur.core.forms import BootstrapMixin
 from merkur.core.masterdata import choices_for
 
+MULTI_SELECT_HELP = _("Hold Ctrl (⌘ on a Mac) or Shift to choose several.")
+
 
 class MerkurForm(BootstrapMixin, forms.Form):
     """Bootstrap classes (also for checkbox/radio groups) and a focused first field."""
@@ -56,6 +58,7 @@ def master_choice(model, *, current=None, multiple: bool = False, **kwargs) -> f
     """A select of the active master entries plus the inactive ones already on the record."""
     queryset = choices_for(model, current=[c for c in (current or []) if c])
     if multiple:
+        kwargs.setdefault("help_text", MULTI_SELECT_HELP)
         return forms.ModelMultipleChoiceField(
             queryset=queryset,
             required=False,

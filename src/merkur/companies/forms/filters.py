@@ -28,6 +28,7 @@ from merkur.companies.models import (
 )
 from merkur.companies.queries import COMPANY_SORTS, PERSON_SORTS, CompanyFilter, PersonFilter
 from merkur.core.masterdata import choices_for
+from merkur.core.widgets import LongSelect
 
 MAX_ID_DIGITS = 18  # beyond that not a key of ours, and too big for the database
 ARCHIVED_CHOICES = [
@@ -41,6 +42,7 @@ class CountryField(forms.ChoiceField):
     """An ISO country code; ``de`` is read as ``DE``."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("widget", LongSelect)
         super().__init__(choices=[("", _("All countries")), *countries], required=False, **kwargs)
 
     def to_python(self, value) -> str:

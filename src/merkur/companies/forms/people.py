@@ -129,12 +129,14 @@ class OwnAddressForm(AddressForm):
         self.order_fields(["has_address"])
 
     def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("has_address"):
+        if self.cleaned_data.get("has_address"):
             for name in ("city", "country"):
-                if not cleaned.get(name):
+                if not self.cleaned_data.get(name):
                     self.add_error(name, ValidationError(_("This field is required.")))
-        return cleaned
+        return super().clean()
+
+    def checks_postal_rules(self) -> bool:
+        return bool(self.cleaned_data.get("has_address"))
 
     def address_data(self) -> dict | None:
         """The address to keep, or ``None`` to remove the person's own address."""

@@ -13,7 +13,9 @@ Where the speed comes from:
 - ids are reserved up front, so rows point at each other without round trips;
 - the next batch is built in a thread while the database takes the current one;
 - a large load drops the secondary indexes and keys of the tables it fills and
-  builds them again at the end (``load.PostgresIndexes``), as ``pg_restore`` does.
+  builds them again at the end (``load.PostgresIndexes``), as ``pg_restore`` does,
+  and makes the columns all rows share column defaults meanwhile
+  (``load.PostgresConstants``), so COPY does not carry them.
 """
 
 import time
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from merkur.companies import demo
+from merkur.companies.demo import catalog
 from merkur.companies.generate import load
 from merkur.companies.generate.rows import ORDER, Generator, tables
 from merkur.companies.models import Company
@@ -64,7 +66,7 @@ def generate(
         raise ValueError("companies and batch must be at least 1, people_per_company ≥ 0")
     started = time.monotonic()
     with transaction.atomic():
-        master = demo.seed_master_data()
+        master = catalog.seed_master_data()
     generator = Generator(
         master=master, companies=companies, people_per_company=people_per_company, seed=seed
     )
@@ -106,7 +108,11 @@ def _bulk(loader: "_Loader", names: list[str], phases: dict[str, float]) -> None
     indexes = load.PostgresIndexes(names) if postgres else load.SqliteIndexes(names)
     with transaction.atomic():
         indexes.drop()
-        loader.run(transaction_per_batch=False)
+        if postgres:
+            with load.PostgresConstants(list(loader.table_of.values())):
+                loader.run(transaction_per_batch=False)
+        else:
+            loader.run(transaction_per_batch=False)
         phases["load"] = time.monotonic() - loader.started
         if workers == 1:
             indexes.rebuild(workers=1)

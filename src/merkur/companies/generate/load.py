@@ -4,6 +4,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from merkur.companies.generate.rows import Table
 
@@ -47,8 +48,8 @@ def write(table: Table, rows: list[tuple]) -> None:
     """Insert ``rows`` (the table's generated columns; the constant defaults are added)."""
     if not rows:
         return
-    defaults = table.defaults
-    columns = ", ".join(f'"{c}"' for c in table.all_columns)
+    defaults = table.write_defaults
+    columns = ", ".join(f'"{c}"' for c in table.write_columns)
     if connection.vendor == "postgresql":
         raw = connection.connection  # psycopg 3: COPY is on the driver's own cursor
         sql = f'COPY "{table.name}" ({columns}) FROM STDIN'
@@ -57,7 +58,7 @@ def write(table: Table, rows: list[tuple]) -> None:
             for row in rows:
                 write_row(row + defaults)
         return
-    marks = ", ".join(["%s"] * len(table.all_columns))
+    marks = ", ".join(["%s"] * len(table.write_columns))
     with connection.cursor() as cursor:
         cursor.executemany(
             f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})',
@@ -137,7 +138,7 @@ class PostgresIndexes:
                 wait(futures)
             except KeyboardInterrupt:
                 # Without its indexes the database would be crippled: finish them.
-                sys.stderr.write("Rebuilding the indexes first, please wait …\n")
+                sys.stderr.write(_("Finishing the indexes first, please wait …") + "\n")
                 wait(futures)
         failed = [future.exception() for future in futures if future.exception()]
         if failed:
@@ -145,6 +146,48 @@ class PostgresIndexes:
         with connection.cursor() as cursor:
             for statement in serial:
                 cursor.execute(statement)
+
+
+class PostgresConstants:
+    """Make the columns every generated row shares column defaults for the load's transaction.
+
+    COPY then neither sends nor parses them (timestamps above all): about 40 %
+    less work for the server per person row. The old defaults (Django sets
+    none) come back before the commit.
+    """
+
+    def __init__(self, tables: list[Table]):
+        self.tables = tables
+        self.original: list[tuple[str, str, str | None]] = []
+
+    def __enter__(self) -> "PostgresConstants":
+        with connection.cursor() as cursor:
+            for table in self.tables:
+                for column, value in table.constants:
+                    cursor.execute(
+                        "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d"
+                        " JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+                        " WHERE d.adrelid = %s::regclass AND a.attname = %s",
+                        [table.name, column],
+                    )
+                    row = cursor.fetchone()
+                    self.original.append((table.name, column, row[0] if row else None))
+                    cursor.execute(
+                        f'ALTER TABLE "{table.name}" ALTER COLUMN "{column}" SET DEFAULT %s',
+                        [value],
+                    )
+                table.constants_in_database(True)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        for table in self.tables:
+            table.constants_in_database(False)
+        if exc_type is not None:
+            return  # the rollback takes the defaults away
+        with connection.cursor() as cursor:
+            for table, column, default in self.original:
+                action = f"SET DEFAULT {default}" if default is not None else "DROP DEFAULT"
+                cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" {action}')
 
 
 def _execute_alone(statement: str) -> None:

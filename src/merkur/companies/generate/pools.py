@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from faker import Faker
 
-from merkur.companies import demo
+from merkur.companies.demo import catalog
 from merkur.core.text import fold
 
 # A name as rows need it: (as written, folded for search, e-mail-safe).
@@ -33,13 +33,13 @@ class Pool:
 def _names(values: set[str], country: str) -> list[Name]:
     result = []
     for value in sorted(values):
-        text = demo.swiss(value, country)
-        result.append((text, fold(text), demo.slug(text).replace("-", "")))
+        text = catalog.swiss(value, country)
+        result.append((text, fold(text), catalog.slug(text).replace("-", "")))
     return result
 
 
 class _FamilyNames:
-    """Stands in for Faker in ``demo.company_name``: family names from the pool, faster."""
+    """Stands in for Faker in ``catalog.company_name``: family names from the pool, faster."""
 
     def __init__(self, rng: random.Random, names: list[str]):
         self.rng, self.names = rng, names
@@ -59,33 +59,33 @@ def _postal_code(rng: random.Random, country: str) -> str:
     return str(rng.randint(9485, 9498))
 
 
-def build_pool(country: str, size: int, master: demo.Master, seed: int) -> Pool:
+def build_pool(country: str, size: int, master: catalog.Master, seed: int) -> Pool:
     rng = random.Random(f"{seed}-{country}")
-    fake = Faker(demo.LOCALES[country])
+    fake = Faker(catalog.LOCALES[country])
     fake.seed_instance(seed)
     draws = max(size // 2, 300)
     family = _names({fake.last_name() for _ in range(draws)}, country)
-    places = [(code, city, fold(city)) for code, city, _a, _l in demo.PLACES[country]]
+    places = [(code, city, fold(city)) for code, city, _a, _l in catalog.PLACES[country]]
     if country != "LI":  # Liechtenstein has just its few real places
-        for city in sorted({demo.swiss(fake.city(), country) for _ in range(size)}):
+        for city in sorted({catalog.swiss(fake.city(), country) for _ in range(size)}):
             places.append((_postal_code(rng, country), city, fold(city)))
     industries = {name: entry.pk for name, entry in master.industries.items()}
     legal_forms = {name: entry.pk for name, entry in master.legal_forms.items()}
     names = _FamilyNames(rng, [name[0] for name in family])
     companies = []
     for _ in range(size * 2):
-        industry = rng.choice(list(demo.INDUSTRIES))
-        name, legal, domain = demo.company_name(rng, names, country, industry)
+        industry = rng.choice(list(catalog.INDUSTRIES))
+        name, legal, domain = catalog.company_name(rng, names, country, industry)
         companies.append(
             (name, fold(name), domain, legal_forms.get(legal), industries.get(industry))
         )
     return Pool(
         companies=companies,
         places=places,
-        streets=[demo.street(rng, fake, country) for _ in range(size)],
+        streets=[catalog.street(rng, fake, country) for _ in range(size)],
         family=family,
         female=_names({fake.first_name_female() for _ in range(draws)}, country),
         male=_names({fake.first_name_male() for _ in range(draws)}, country),
-        phones=[demo.valid_phone(rng, country, "") for _ in range(min(size, 300))],
+        phones=[catalog.valid_phone(rng, country, "") for _ in range(min(size, 300))],
         initials=len({name[1][0] for name in family}),
     )

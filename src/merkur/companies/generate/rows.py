@@ -12,10 +12,11 @@ from django.db import connection, models
 from django.utils import timezone
 
 from merkur.addresses.models import Address
-from merkur.companies import demo
+from merkur.companies.demo import catalog
 from merkur.companies.generate.pools import Pool, build_pool
 from merkur.companies.models import Company, CompanyAddress, CompanyRole, Person
 from merkur.companies.models.person import GENERIC_LETTER_SALUTATION
+from merkur.core.text import search_words_of_folded
 
 _ROLE_MASKS = {
     CompanyRole.to_mask(["customer"]): 50,
@@ -52,8 +53,18 @@ class Table:
                 raise RuntimeError(f"generate does not know how to fill {self.name}.{column}")
             value = model_field.get_db_prep_save(model_field.get_default(), connection)
             defaults.append((column, value))
+        self.constants = defaults  # (column, value) of the columns every row shares
         self.all_columns = self.columns + [column for column, _v in defaults]
         self.defaults = tuple(value for _c, value in defaults)
+        # What ``load.write`` sends: all columns, unless the constants are column
+        # defaults in the database for the load (``load.PostgresConstants``).
+        self.write_columns, self.write_defaults = self.all_columns, self.defaults
+
+    def constants_in_database(self, enabled: bool) -> None:
+        if enabled:
+            self.write_columns, self.write_defaults = self.columns, ()
+        else:
+            self.write_columns, self.write_defaults = self.all_columns, self.defaults
 
 
 def _through(model_field) -> type[models.Model]:
@@ -93,15 +104,17 @@ def tables() -> dict[str, Table]:
 class Generator:
     """Builds the rows batch by batch; deterministic for a seed."""
 
-    def __init__(self, *, master: demo.Master, companies: int, people_per_company: int, seed: int):
+    def __init__(
+        self, *, master: catalog.Master, companies: int, people_per_company: int, seed: int
+    ):
         self.rng = random.Random(seed)
         self.master = master
         size = min(4_000, max(100, companies // 20))
         self.pools = {
-            country: build_pool(country, size, master, seed) for country in demo.COUNTRY_SHARES
+            country: build_pool(country, size, master, seed) for country in catalog.COUNTRY_SHARES
         }
-        self.countries = list(demo.COUNTRY_SHARES)
-        self.country_weights = list(demo.COUNTRY_SHARES.values())
+        self.countries = list(catalog.COUNTRY_SHARES)
+        self.country_weights = list(catalog.COUNTRY_SHARES.values())
         low = max(0, people_per_company - 2)
         self.people_range = range(low, 2 * people_per_company - low + 1)  # mean: people_per_company
         self.industry_ids = [entry.pk for entry in master.industries.values()] or [None]
@@ -208,6 +221,7 @@ class Generator:
                 )  # fmt: skip
                 person_index += count
                 ids["person"] += count
+            search = search_words_of_folded(search)
             rows["address"].append((address_id, street, postal_code, city, country))
             rows["company"].append(
                 (
@@ -246,14 +260,7 @@ class Generator:
 
     def _rep(self, country: str, postal_code: str) -> int | None:
         """The rep of the region, as the demo assigns them; any rep if the users made others."""
-        if country == "DE":
-            first = postal_code[0]
-            region = "DE-O" if first in "01" else "DE-N" if first in "23" else "DE-W"
-            if first in "6789":
-                region = "DE-S"
-        else:
-            region = "AT" if country == "AT" else "CH"
-        return self.rep_ids.get(region, self.any_rep)
+        return self.rep_ids.get(catalog.rep_region(country, postal_code), self.any_rep)
 
     def _people(
         self, pool, draws, start, count, company_id, person_id, domain, rows, functions, codes
@@ -284,6 +291,7 @@ class Generator:
         for sort_name, family, first, email, opening, salutation_id, title_id, index in people:
             search = f"{first[1]} {family[1]} {email}" if email else f"{first[1]} {family[1]}"
             texts.append(search)
+            search = search_words_of_folded(search)
             flags = bits[index]
             rows.append(
                 (

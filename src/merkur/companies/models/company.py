@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from merkur.core.models import VersionedModel
-from merkur.core.text import fold
+from merkur.core.search import SearchTextField
+from merkur.core.text import fold, search_words
 
 
 class CompanyRole(models.TextChoices):
@@ -27,7 +28,7 @@ class CompanyRole(models.TextChoices):
 
     @classmethod
     def bit(cls, role: str) -> int:
-        return 1 << cls.values.index(role)
+        return _ROLE_BITS[role]
 
     @classmethod
     def to_mask(cls, roles) -> int:
@@ -38,9 +39,11 @@ class CompanyRole(models.TextChoices):
 
     @classmethod
     def from_mask(cls, mask: int) -> list[str]:
-        return [role for role in cls.values if mask & cls.bit(role)]
+        return [role for role, bit in _ROLE_BITS.items() if mask & bit]
 
 
+# Looked up on every list row: computed once, not through the enum each time.
+_ROLE_BITS: dict[str, int] = {role: 1 << i for i, role in enumerate(CompanyRole.values)}
 ALL_ROLES_MASK = (1 << len(CompanyRole.values)) - 1
 
 
@@ -54,8 +57,7 @@ class CompanyQuerySet(models.QuerySet):
 
     def search(self, term: str):
         """Companies whose names, number, city, e-mail or people match ``term``."""
-        folded = fold(term)
-        return self.filter(search_text__contains=folded) if folded else self
+        return self.filter(search_text__words=term)
 
 
 class Company(VersionedModel):
@@ -122,7 +124,7 @@ class Company(VersionedModel):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True, editable=False)
     city = models.CharField(_("city"), max_length=100, blank=True, editable=False)
     sort_name = models.CharField(max_length=400, blank=True, editable=False)
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = SearchTextField(blank=True, editable=False)
 
     objects = CompanyQuerySet.as_manager()
 
@@ -145,9 +147,10 @@ class Company(VersionedModel):
         indexes = [
             models.Index(fields=["sort_name", "id"], name="company_sort_name"),
             models.Index(fields=["number", "id"], name="company_number"),
-            models.Index(fields=["postal_code", "id"], name="company_postal_code"),
+            # Sorting by postal code groups by country first: codes of different
+            # countries don't compare ("1210" Wien vs "12099" Berlin).
+            models.Index(fields=["country", "postal_code", "id"], name="company_postal_code"),
             models.Index(fields=["city", "id"], name="company_city"),
-            models.Index(fields=["country", "postal_code"], name="company_country_postal"),
         ]
 
     def __str__(self) -> str:
@@ -205,7 +208,7 @@ class Company(VersionedModel):
         if people_text is None:
             people_text = self._people_text() if self.pk else ""
         parts = [self.name, self.name2, self.number, self.city, self.email, people_text]
-        self.search_text = fold(" ".join(p for p in parts if p))
+        self.search_text = search_words(" ".join(p for p in parts if p))
 
     def _people_text(self) -> str:
         rows = self.people.filter(archived_at__isnull=True).values_list(

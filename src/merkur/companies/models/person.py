@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from merkur.core.models import VersionedModel
-from merkur.core.text import fold
+from merkur.core.search import SearchTextField
+from merkur.core.text import fold, search_words
 
 GENERIC_LETTER_SALUTATION = "Sehr geehrte Damen und Herren"
 
@@ -22,8 +23,7 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True)
 
     def search(self, term: str):
-        folded = fold(term)
-        return self.filter(search_text__contains=folded) if folded else self
+        return self.filter(search_text__words=term)
 
 
 class Person(VersionedModel):
@@ -72,7 +72,7 @@ class Person(VersionedModel):
 
     # Derived, written by ``refresh_derived`` (called by the services).
     sort_name = models.CharField(max_length=250, blank=True, editable=False)
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = SearchTextField(blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -107,6 +107,12 @@ class Person(VersionedModel):
         return " ".join(p for p in (title, self.first_name, self.last_name) if p)
 
     @property
+    def recipient_line(self) -> str:
+        """The person as the address block names them: "Frau Dr. Erika Muster"."""
+        salutation = self.salutation.name if self.salutation else ""
+        return " ".join(p for p in (salutation, self.name_with_title) if p)
+
+    @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
@@ -131,6 +137,6 @@ class Person(VersionedModel):
             self.letter_salutation = self.generated_letter_salutation()
             self.letter_salutation_custom = False
         self.sort_name = fold(f"{self.last_name} {self.first_name}")[:250]
-        self.search_text = fold(
+        self.search_text = search_words(
             " ".join(p for p in (self.first_name, self.last_name, self.email) if p)
         )

@@ -12,6 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from merkur.companies.services import address_change_label
+
 register = template.Library()
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$")
@@ -69,6 +71,9 @@ def country_name(code: str) -> str:
 
 
 def _label(model, key: str) -> str:
+    link_label = address_change_label(key)
+    if link_label is not None:
+        return link_label
     if model is None:
         return key
     try:

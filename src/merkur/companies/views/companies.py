@@ -38,6 +38,7 @@ from merkur.core.text import fold
 
 Kind = CompanyAddress.Kind
 AUTOCOMPLETE_LIMIT = 20
+PEOPLE_LIMIT = 100  # a company page stays one screen; the people list has them all
 HISTORY_ORDERING = Ordering(("-at", "-id"))
 
 
@@ -77,14 +78,14 @@ class AddressCard:
 
 def address_groups(company: Company) -> list[dict]:
     """The company's addresses by kind, each formatted for its country, defaults first."""
-    links = company.address_links.select_related("address", "person__title").order_by(
-        "-is_default", "id"
-    )
+    links = company.address_links.select_related(
+        "address", "person__title", "person__salutation"
+    ).order_by("-is_default", "id")
     company_lines = [line for line in (company.name, company.name2) if line]
     groups = {kind: [] for kind in Kind.values}
     for link in links:
-        person = link.person.name_with_title if link.person else ""
-        lines = link.address.lines(recipient=[person, *company_lines])
+        person = link.person.recipient_line if link.person else ""
+        lines = link.address.lines(recipient=[*company_lines, person])
         groups[link.kind].append(AddressCard(link=link, lines=lines))
     return [
         {"kind": kind, "label": Kind(kind).label, "cards": groups[kind]} for kind in Kind.values
@@ -106,13 +107,15 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("functions")
         .order_by("sort_name", "id")
     )
+    people = list(people[: PEOPLE_LIMIT + 1])
     history = list(company_history(company, HISTORY_LIMIT + 1))
     context = {
         "company": company,
         "industries": list(company.industries.all()),
         "interest_areas": list(company.interest_areas.all()),
         "address_groups": address_groups(company),
-        "people": people,
+        "people": people[:PEOPLE_LIMIT],
+        "people_more": company.people.active().count() if len(people) > PEOPLE_LIMIT else 0,
         "archived_people": company.people.filter(archived_at__isnull=False).count(),
         "history": history[:HISTORY_LIMIT],
         "history_more": len(history) > HISTORY_LIMIT,

@@ -36,6 +36,7 @@ from merkur.companies.views.common import (
 from merkur.companies.views.companies import company_matches
 from merkur.core.audit import history_of
 from merkur.core.locking import EditConflict
+from merkur.core.models import ChangeRecord
 from merkur.core.pagination import COUNT_CAP, capped_count
 from merkur.core.text import fold
 
@@ -70,13 +71,29 @@ def person_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _distinct(records) -> list:
+    """One row per change: a move is recorded for both companies, shown once here."""
+    rows = []
+    for record in records:
+        previous = rows[-1] if rows else None
+        if (
+            previous is not None
+            and record.action == previous.action == ChangeRecord.Action.MOVE
+            and record.user_id == previous.user_id
+            and record.changes == previous.changes
+        ):
+            continue
+        rows.append(record)
+    return rows[:HISTORY_LIMIT]
+
+
 def _own_address(person: Person) -> tuple:
     """The person's own address record and its formatted lines (or ``None, []``)."""
     link = person.own_address_link()
     if link is None:
         return None, []
     company = person.company
-    recipient = [person.name_with_title, *(line for line in (company.name, company.name2) if line)]
+    recipient = [company.name, company.name2, person.recipient_line]
     return link, link.address.lines(recipient=recipient)
 
 
@@ -85,7 +102,7 @@ def _own_address(person: Person) -> tuple:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_person_for(request, pk)
     link, lines = _own_address(person)
-    history = list(history_of(person).order_by("-at", "-id")[:HISTORY_LIMIT])
+    history = _distinct(history_of(person).order_by("-at", "-id")[: HISTORY_LIMIT * 2])
     return render(
         request,
         "companies/person_detail.html",

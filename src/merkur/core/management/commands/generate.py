@@ -3,6 +3,7 @@
 import argparse
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from merkur.companies.generate import generate
@@ -59,17 +60,19 @@ class Command(BaseCommand):
     def handle(self, *args, companies: int, people_per_company: int, seed: int, batch: int,
                **options) -> None:  # fmt: skip
         if companies < 1 or batch < 1 or people_per_company < 0:
-            # call_command(companies=0) skips the argparse types.
-            raise CommandError(_("--companies and --batch must be at least 1."))
+            # call_command(companies=0) bypasses the argparse types.
+            raise CommandError(
+                _("--companies and --batch must be at least 1, --people-per-company at least 0.")
+            )
 
         def progress(done: int, total: int, rows: int, seconds: float) -> None:
             self.stderr.write(
                 _("%(done)s / %(total)s companies, %(rows)s rows, %(rate)s companies/s")
                 % {
-                    "done": f"{done:,}",
-                    "total": f"{total:,}",
-                    "rows": f"{rows:,}",
-                    "rate": f"{done / max(seconds, 1e-9):,.0f}",
+                    "done": _number(done),
+                    "total": _number(total),
+                    "rows": _number(rows),
+                    "rate": _number(done / max(seconds, 1e-9)),
                 }
             )
 
@@ -83,14 +86,19 @@ class Command(BaseCommand):
         seconds = max(result.seconds, 1e-9)
         self.stdout.write(
             _(
-                "Generated %(companies)s companies, %(rows)s rows in %(seconds).1f s "
+                "Generated %(companies)s companies, %(rows)s rows in %(seconds)s s "
                 "(%(company_rate)s companies/s, %(row_rate)s rows/s)."
             )
             % {
-                "companies": f"{result.companies:,}",
-                "rows": f"{result.total_rows:,}",
-                "seconds": result.seconds,
-                "company_rate": f"{result.companies / seconds:,.0f}",
-                "row_rate": f"{result.total_rows / seconds:,.0f}",
+                "companies": _number(result.companies),
+                "rows": _number(result.total_rows),
+                "seconds": number_format(result.seconds, decimal_pos=1),
+                "company_rate": _number(result.companies / seconds),
+                "row_rate": _number(result.total_rows / seconds),
             }
         )
+
+
+def _number(value: float) -> str:
+    """A whole number grouped the way the active language writes it (1.000.000 in German)."""
+    return number_format(round(value), force_grouping=True)

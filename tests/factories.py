@@ -33,3 +33,12 @@ def make_person(company, *, by=None, **fields):
 
 def make_industry(name: str = "Datenbanksoftware") -> Industry:
     return Industry.objects.create(name=name)
+
+
+def make_attribute(code: str = "lizenzen", type: str = "integer", **fields):
+    from merkur.attributes import services as attribute_services
+
+    choices = fields.pop("choices", None)
+    data = {"code": code, "label": code.title(), "type": type}
+    data.update(fields)
+    return attribute_services.definition_create(data=data, choices=choices, by=None)

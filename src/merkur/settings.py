@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "merkur.core",
     "merkur.addresses",
     "merkur.companies",
+    "merkur.attributes",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("merkur.core.urls")),
     path("companies/", include("merkur.companies.urls")),
     path("master-data/", include("merkur.companies.master_urls")),
+    path("attributes/", include("merkur.attributes.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

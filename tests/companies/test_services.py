@@ -182,3 +182,12 @@ def test_address_history_is_labelled_in_the_readers_language_not_the_writers():
         assert address_change_label(key) == "Lieferadresse"
     with translation.override("en"):
         assert address_change_label(key) == "Delivery address"
+
+
+def test_person_cannot_be_moved_to_an_archived_company():
+    person = make_person(make_company())
+    archived = make_company()
+    services.company_archive(company=archived, by=None)
+    with pytest.raises(ValidationError) as error:
+        services.person_move(person=person, to_company=archived, by=None)
+    assert "company" in error.value.message_dict

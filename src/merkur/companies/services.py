@@ -99,6 +99,13 @@ def _company_snapshot(company: Company) -> dict:
     return values
 
 
+def _lock_company(company: Company) -> None:
+    """Serialise address-link changes of one company, so two requests at once
+    cannot both decide which link is the default (PostgreSQL; SQLite's writes
+    are serial anyway)."""
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+
+
 def _refresh_company(company: Company) -> None:
     company.refresh_derived()
     Company.objects.filter(pk=company.pk).update(
@@ -236,6 +243,7 @@ def company_address_add(
         raise ValidationError(
             {"kind": _("A company has exactly one contact address; change it instead.")}
         )
+    _lock_company(company)
     if kind == Kind.EMPLOYEE and person is None:
         raise ValidationError({"person": _("An employee address belongs to a person.")})
     if person is not None and person.company_id != company.pk:
@@ -272,6 +280,7 @@ def company_address_set_default(*, link: CompanyAddress, by) -> CompanyAddress:
     """Make ``link`` the default of its kind; the old default loses the flag atomically."""
     if link.kind not in (Kind.DELIVERY, Kind.BILLING):
         raise ValidationError(_("Only delivery and billing addresses have a default."))
+    _lock_company(link.company)
     link = CompanyAddress.objects.select_for_update().get(pk=link.pk)
     if link.is_default:
         return link
@@ -301,6 +310,7 @@ def company_address_remove(*, link: CompanyAddress, by) -> None:
     if link.kind == Kind.CONTACT:
         raise ValidationError(_("The contact address cannot be removed; change it instead."))
     company = link.company
+    _lock_company(company)
     was_default = link.is_default
     address = link.address
     link.delete()
@@ -396,6 +406,10 @@ def person_move(*, person: Person, to_company: Company, by) -> Person:
     source = person.company
     if source.pk == to_company.pk:
         return person
+    # Read again, locked: the caller's copy may be older than an archiving.
+    to_company = Company.objects.select_for_update().get(pk=to_company.pk)
+    if to_company.archived_at is not None:
+        raise ValidationError({"company": _("This company does not exist or is archived.")})
     person.company = to_company
     person.version += 1
     person.save(update_fields=["company", "version"])

@@ -80,4 +80,4 @@ def history_of(obj: models.Model):
     return ChangeRecord.objects.filter(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=obj.pk,
-    ).select_related("user")
+    ).select_related("user", "content_type")

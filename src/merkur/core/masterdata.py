@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -62,6 +63,9 @@ def usage_count(entry: MasterData) -> int:
 @transaction.atomic
 def master_delete(*, entry: MasterData, by) -> None:
     """Delete an unused entry; an entry in use is refused with a message saying why."""
+    # Locked first: a record taking up the entry meanwhile waits, and then
+    # either sees it gone or makes the delete fail below instead of losing a link.
+    entry = type(entry).objects.select_for_update().get(pk=entry.pk)
     used = usage_count(entry)
     if used:
         raise ValidationError(
@@ -76,7 +80,15 @@ def master_delete(*, entry: MasterData, by) -> None:
             code="in_use",
         )
     record_change(obj=entry, action=ChangeRecord.Action.DELETE, user=by)
-    entry.delete()
+    try:
+        with transaction.atomic():
+            entry.delete()
+    except (ProtectedError, RestrictedError):
+        raise ValidationError(
+            _("“%(name)s” has just been taken into use and cannot be deleted.")
+            % {"name": entry.name},
+            code="in_use",
+        ) from None
 
 
 @transaction.atomic

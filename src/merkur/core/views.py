@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -269,10 +269,22 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/users/form.html", {"form": form, "target": None})
 
 
+def _user_for(request: HttpRequest, pk: int):
+    """A user an administrator may change: a superuser only by a superuser.
+
+    Otherwise an administrator by role could set a superuser's password and
+    act in Django's admin beyond the app's rules and history.
+    """
+    target = get_object_or_404(get_user_model(), pk=pk)
+    if target.is_superuser and not request.user.is_superuser:
+        raise PermissionDenied
+    return target
+
+
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.MANAGE_USERS)
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(get_user_model(), pk=pk)
+    target = _user_for(request, pk)
     target_profile = users.profile_of(target)
     initial = {
         "first_name": target.first_name,
@@ -299,7 +311,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.MANAGE_USERS)
 def user_password(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(get_user_model(), pk=pk)
+    target = _user_for(request, pk)
     if target.pk == request.user.pk:
         # One's own password is changed with the old one, on its own page.
         return redirect("password_change")

@@ -14,7 +14,10 @@ from merkur.core.api.schemas import BodySchema, Id, Ref, patch_schema
 
 Archived = Literal["no", "yes", "only"]
 ARCHIVED_HELP = "`no` (default): current ones; `yes`: archived ones too; `only`: archived only."
-VERSION_HELP = "The version the change starts from; a stale one is refused with 409."
+VERSION_HELP = (
+    "The version the change starts from; a stale one is refused with 409. "
+    "Without it the change is written whatever happened meanwhile (last write wins)."
+)
 
 # --- addresses -----------------------------------------------------------------------------
 

@@ -1,0 +1,35 @@
+"""The kinds of records an attribute of type "link" may point at.
+
+One registry: each app registers its linkable models in ``AppConfig.ready``
+(companies and people now; articles, batches … when the business data lands).
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class LinkableKind:
+    key: str
+    model: type[models.Model]
+    label: str
+
+
+_KINDS: dict[str, LinkableKind] = {}
+
+
+def register(key: str, model: type[models.Model], label) -> None:
+    _KINDS[key] = LinkableKind(key=key, model=model, label=label)
+
+
+def kinds() -> list[LinkableKind]:
+    return list(_KINDS.values())
+
+
+def kind(key: str) -> LinkableKind | None:
+    return _KINDS.get(key)
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(k.key, str(k.label)) for k in _KINDS.values()]

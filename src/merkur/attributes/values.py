@@ -1,0 +1,108 @@
+"""Parsing and checking a value for an attribute's type — one place for every entry path.
+
+Forms, the API and imports hand over what the user typed (text, numbers in
+German or Swiss notation, ISO dates, choice ids or labels); ``parse_value``
+returns the typed value or raises a ``ValidationError`` on ``value`` with a
+message in the user's language. Django's own form fields do the parsing, so
+"1.234,5" (de) and "1'234.5" (de-ch) are read as the user's locale writes them.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from merkur.attributes import linkable
+from merkur.attributes.models import AttributeChoice, AttributeDefinition, AttributeType
+
+MAX_TEXT = 1000
+
+
+def _bounds(definition: AttributeDefinition) -> dict:
+    bounds = {}
+    if definition.min_value is not None:
+        bounds["min_value"] = definition.min_value
+    if definition.max_value is not None:
+        bounds["max_value"] = definition.max_value
+    return bounds
+
+
+def _choice(definition: AttributeDefinition, raw) -> AttributeChoice:
+    choices = definition.choices.all()
+    found = None
+    if isinstance(raw, AttributeChoice):
+        found = raw if raw.definition_id == definition.pk else None
+    elif isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit()):
+        found = choices.filter(pk=int(raw)).first()
+    elif isinstance(raw, str):
+        found = choices.filter(label__iexact=raw.strip()).first()
+    if found is None:
+        raise ValidationError(_("“%(value)s” is not one of the choices.") % {"value": raw})
+    if not found.is_active:
+        raise ValidationError(
+            _("“%(value)s” is deactivated and can no longer be chosen.") % {"value": found}
+        )
+    return found
+
+
+def _link(definition: AttributeDefinition, raw) -> int:
+    kind = linkable.kind(definition.link_kind)
+    try:
+        pk = int(getattr(raw, "pk", raw))
+    except (TypeError, ValueError):
+        raise ValidationError(_("Choose a record.")) from None
+    if kind is None or not kind.model.objects.filter(pk=pk).exists():
+        raise ValidationError(_("There is no such record."))
+    return pk
+
+
+def parse_value(definition: AttributeDefinition, raw):
+    """The typed value of ``raw`` for ``definition`` (a list of choices for multi-choice)."""
+    try:
+        return _parse(definition, raw)
+    except ValidationError as error:
+        raise ValidationError({"value": error.messages}) from None
+
+
+def _parse(definition: AttributeDefinition, raw):
+    kind = definition.type
+    if raw is None or raw == "" or raw == []:
+        raise ValidationError(_("Enter a value."))
+    if kind == AttributeType.TEXT:
+        text = str(raw).strip()
+        if "\n" in text:
+            raise ValidationError(_("This attribute takes a single line."))
+        return forms.CharField(max_length=MAX_TEXT).clean(text)
+    if kind == AttributeType.LONG_TEXT:
+        return forms.CharField(strip=True).clean(str(raw))
+    if kind == AttributeType.INTEGER:
+        if isinstance(raw, bool):
+            raise ValidationError(_("Enter a whole number."))
+        return forms.IntegerField(localize=True, **_bounds(definition)).clean(raw)
+    if kind == AttributeType.DECIMAL:
+        if isinstance(raw, bool):
+            raise ValidationError(_("Enter a number."))
+        field = forms.DecimalField(
+            max_digits=20, decimal_places=6, localize=True, **_bounds(definition)
+        )
+        return field.clean(str(raw) if isinstance(raw, float | Decimal) else raw)
+    if kind == AttributeType.DATE:
+        if isinstance(raw, datetime.date):
+            return raw
+        return forms.DateField(localize=True).clean(raw)
+    if kind == AttributeType.BOOLEAN:
+        value = forms.NullBooleanField().clean(raw)
+        if value is None:
+            raise ValidationError(_("Choose yes or no."))
+        return value
+    if kind == AttributeType.CHOICE:
+        return _choice(definition, raw)
+    if kind == AttributeType.MULTI_CHOICE:
+        items = raw if isinstance(raw, list | tuple) else [raw]
+        chosen = [_choice(definition, item) for item in items]
+        return list({c.pk: c for c in chosen}.values())
+    if kind == AttributeType.LINK:
+        return _link(definition, raw)
+    raise ValidationError(_("Unknown attribute type."))

@@ -9,6 +9,8 @@ Swagger UI's files come from ninja's own static files (``ninja`` is in
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
+from merkur.attributes.api import definitions as attribute_definitions
+from merkur.attributes.api import records as attribute_records
 from merkur.companies.api import addresses, companies, people
 from merkur.core.api import account, errors, master
 from merkur.core.api.auth import SessionAuth, TokenAuth
@@ -44,6 +46,7 @@ api = MerkurAPI(
     auth=[TokenAuth(), SessionAuth()],
 )
 errors.install(api)
+attribute_records.install(api)
 
 api.add_router("/", account.router)
 api.add_router("/companies", companies.router)
@@ -51,3 +54,7 @@ api.add_router("/companies", addresses.links_router)
 api.add_router("/addresses", addresses.router)
 api.add_router("/people", people.router)
 api.add_router("/master", master.build_router())
+api.add_router("/attributes", attribute_definitions.router)
+api.add_router("/companies", attribute_records.record_router("company"))
+api.add_router("/people", attribute_records.record_router("person"))
+api.add_router("/attribute-values", attribute_records.values_router)

@@ -8,10 +8,12 @@ message in the user's language. Django's own form fields do the parsing, so
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from merkur.attributes import linkable
@@ -20,13 +22,38 @@ from merkur.attributes.models import AttributeChoice, AttributeDefinition, Attri
 MAX_TEXT = 1000
 
 
-def _bounds(definition: AttributeDefinition) -> dict:
-    bounds = {}
+# The range of the integer column (BIGINT on both databases).
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+def _bounds(definition: AttributeDefinition, *, integer: bool = False) -> dict:
+    bounds = {"min_value": BIGINT_MIN, "max_value": BIGINT_MAX} if integer else {}
     if definition.min_value is not None:
         bounds["min_value"] = definition.min_value
     if definition.max_value is not None:
         bounds["max_value"] = definition.max_value
     return bounds
+
+
+def _number_text(raw) -> str:
+    """A number as the user's locale writes it, in plain notation ("1.234,5" → "1234.5").
+
+    Grouping is dropped only where it is unambiguous (groups of three digits),
+    so a German "1.5" stays one and a half, while "1.234" is a thousand and more.
+    Numbers that arrive as numbers (API, imports) are taken as they are.
+    """
+    if isinstance(raw, int | float | Decimal):
+        return str(raw)
+    text = str(raw).strip()
+    for space in (" ", "\u00a0", "\u202f", "'", "’"):
+        text = text.replace(space, "")
+    thousand = get_format("THOUSAND_SEPARATOR")
+    decimal = get_format("DECIMAL_SEPARATOR")
+    if thousand in (".", ","):
+        grouped = rf"[-+]?\d{{1,3}}(\{thousand}\d{{3}})+(\{decimal}\d+)?"
+        if re.fullmatch(grouped, text):
+            text = text.replace(thousand, "")
+    return text.replace(decimal, ".") if decimal != "." else text
 
 
 def _choice(definition: AttributeDefinition, raw) -> AttributeChoice:
@@ -80,14 +107,13 @@ def _parse(definition: AttributeDefinition, raw):
     if kind == AttributeType.INTEGER:
         if isinstance(raw, bool):
             raise ValidationError(_("Enter a whole number."))
-        return forms.IntegerField(localize=True, **_bounds(definition)).clean(raw)
+        field = forms.IntegerField(**_bounds(definition, integer=True))
+        return field.clean(_number_text(raw))
     if kind == AttributeType.DECIMAL:
         if isinstance(raw, bool):
             raise ValidationError(_("Enter a number."))
-        field = forms.DecimalField(
-            max_digits=20, decimal_places=6, localize=True, **_bounds(definition)
-        )
-        return field.clean(str(raw) if isinstance(raw, float | Decimal) else raw)
+        field = forms.DecimalField(max_digits=20, decimal_places=6, **_bounds(definition))
+        return field.clean(_number_text(raw))
     if kind == AttributeType.DATE:
         if isinstance(raw, datetime.date):
             return raw

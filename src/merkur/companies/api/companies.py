@@ -59,7 +59,7 @@ def _contact_address_errors(error: ValidationError) -> ValidationError:
 def list_companies(request: HttpRequest, filters: Query[CompanyQuery]):
     """Filtered, sorted and paged by cursor; the count stops at a cap on large tables."""
     access.check_can_view(request)
-    queryset = filters.to_filter().apply()
+    queryset = filters.apply_attribute_filter(filters.to_filter().apply())
     return paginate(
         with_company_details(queryset),
         COMPANY_SORTS[filters.sort],

@@ -42,7 +42,7 @@ def _person_data(payload, person: Person | None = None) -> dict:
 def list_people(request: HttpRequest, filters: Query[PersonQuery]):
     """Filtered by the person and by their company's place; paged by cursor."""
     access.check_can_view(request)
-    queryset = filters.to_filter().apply()
+    queryset = filters.apply_attribute_filter(filters.to_filter().apply())
     return paginate(
         with_person_details(queryset),
         PERSON_SORTS[filters.sort],

@@ -6,6 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from merkur.attributes.api.filters import AttributeFilterQuery
 from merkur.companies.models import CompanyAddress, CompanyRole
 from merkur.companies.models.person import PersonLanguage
 from merkur.companies.queries import COMPANY_SORTS, PERSON_SORTS, CompanyFilter, PersonFilter
@@ -137,7 +138,7 @@ class CompanyOut(Schema):
 CompanyPage = page_schema(CompanyOut, "CompanyPage")
 
 
-class CompanyQuery(PageQuery):
+class CompanyQuery(PageQuery, AttributeFilterQuery):
     q: str = Field("", description="Names, number, city, people's names and e-mails.")
     role: list[CompanyRole] = Field([], description="Any of these roles (repeatable).")
     industry: list[Id] = Field([], description="Any of these industries (repeatable).")
@@ -239,7 +240,7 @@ class PersonOut(Schema):
 PersonPage = page_schema(PersonOut, "PersonPage")
 
 
-class PersonQuery(PageQuery):
+class PersonQuery(PageQuery, AttributeFilterQuery):
     q: str = Field("", description="First and last name, e-mail.")
     company: Id | None = None
     function: list[Id] = Field([], description="Any of these functions (repeatable).")

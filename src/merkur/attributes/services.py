@@ -95,8 +95,9 @@ def display(value: AttributeValue) -> str:
     if kind in (AttributeType.DATE,):
         return formats.date_format(typed, "SHORT_DATE_FORMAT")
     if kind in (AttributeType.INTEGER, AttributeType.DECIMAL):
-        text = formats.number_format(typed.normalize() if kind == "decimal" else typed,
-                                     use_l10n=True, force_grouping=True)  # fmt: skip
+        number = typed.normalize() if kind == AttributeType.DECIMAL else typed
+        # DIN 5008 groups digits only beyond four: "1945", but "12.000".
+        text = formats.number_format(number, use_l10n=True, force_grouping=abs(number) >= 10_000)
         return f"{text} {value.definition.unit}".strip()
     if kind == AttributeType.LINK:
         from merkur.attributes import linkable

@@ -80,7 +80,8 @@ def _link(definition: AttributeDefinition, raw) -> int:
         pk = int(getattr(raw, "pk", raw))
     except (TypeError, ValueError):
         raise ValidationError(_("Choose a record.")) from None
-    if kind is None or not kind.model.objects.filter(pk=pk).exists():
+    in_range = BIGINT_MIN <= pk <= BIGINT_MAX
+    if kind is None or not in_range or not kind.model.objects.filter(pk=pk).exists():
         raise ValidationError(_("There is no such record."))
     return pk
 
@@ -115,8 +116,12 @@ def _parse(definition: AttributeDefinition, raw):
         field = forms.DecimalField(max_digits=20, decimal_places=6, **_bounds(definition))
         return field.clean(_number_text(raw))
     if kind == AttributeType.DATE:
+        if isinstance(raw, datetime.datetime):
+            return raw.date()
         if isinstance(raw, datetime.date):
             return raw
+        if not isinstance(raw, str):
+            raise ValidationError(_("Enter a valid date."))
         return forms.DateField(localize=True).clean(raw)
     if kind == AttributeType.BOOLEAN:
         value = forms.NullBooleanField().clean(raw)

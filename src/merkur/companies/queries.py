@@ -29,6 +29,8 @@ class CompanyFilter:
     city: str = ""  # prefix, case-insensitive
     function: int | None = None  # has a person with this function
     archived: str = "no"  # "no", "yes" (both), "only"
+    # An ``AttributeCondition`` (merkur.attributes.filters): attribute value as of a day.
+    attribute: object | None = None
 
     def apply(self, queryset: QuerySet | None = None) -> QuerySet:
         qs = Company.objects.all() if queryset is None else queryset
@@ -70,6 +72,8 @@ class CompanyFilter:
                     )
                 )
             )
+        if self.attribute is not None:
+            qs = self.attribute.apply(qs)
         return qs
 
     @property
@@ -100,6 +104,7 @@ class PersonFilter:
     city: str = ""
     opted_out: bool | None = None
     archived: str = "no"
+    attribute: object | None = None  # an ``AttributeCondition``, see CompanyFilter
 
     def apply(self, queryset: QuerySet | None = None) -> QuerySet:
         qs = Person.objects.all() if queryset is None else queryset
@@ -135,6 +140,8 @@ class PersonFilter:
             qs = qs.filter(company__city__istartswith=self.city.strip())
         if self.opted_out is not None:
             qs = qs.filter(marketing_opt_out_at__isnull=not self.opted_out)
+        if self.attribute is not None:
+            qs = self.attribute.apply(qs)
         return qs
 
 

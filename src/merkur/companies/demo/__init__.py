@@ -255,4 +255,7 @@ def load_demo(
             builder.company(index, showcase)
             if progress and (index + 1) % 50 == 0:
                 progress(index + 1, companies)
+    from merkur.attributes.demo import load_demo_attributes
+
+    load_demo_attributes(seed=seed, by=admin)  # values with history for a subset, once
     return DemoResult(companies, builder.people, loaded=True)

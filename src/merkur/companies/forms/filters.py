@@ -15,6 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from merkur.attributes.filters import AttributeFilterMixin
 from merkur.companies.forms.base import MerkurForm
 from merkur.companies.models import (
     Company,
@@ -90,7 +91,7 @@ class ListFilterForm(MerkurForm):
             )
 
 
-class CompanyFilterForm(ListFilterForm):
+class CompanyFilterForm(AttributeFilterMixin, ListFilterForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     role = forms.MultipleChoiceField(
         label=_("Roles"),
@@ -131,6 +132,7 @@ class CompanyFilterForm(ListFilterForm):
         self.order_fields(self.field_order)
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
         self.fields["role"].widget.attrs["class"] = "form-check-input"
+        self.add_attribute_fields()
 
     def to_filter(self) -> CompanyFilter:
         values = self.valid()
@@ -151,13 +153,15 @@ class CompanyFilterForm(ListFilterForm):
             city=values.get("city", ""),
             function=pk("function"),
             archived=values.get("archived") or "no",
+            attribute=self.attribute_condition(),
         )
 
 
 OPTED_OUT_CHOICES = [("", _("All")), ("no", _("Not objected")), ("yes", _("Objected"))]
 
 
-class PersonFilterForm(ListFilterForm):
+class PersonFilterForm(AttributeFilterMixin, ListFilterForm):
+    attribute_owner = "person"
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     company = forms.IntegerField(
         label=_("Company"),
@@ -194,6 +198,7 @@ class PersonFilterForm(ListFilterForm):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
         self.order_fields(self.field_order)
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+        self.add_attribute_fields()
 
     def clean_company(self) -> Company | None:
         pk = self.cleaned_data["company"]
@@ -218,4 +223,5 @@ class PersonFilterForm(ListFilterForm):
             city=values.get("city", ""),
             opted_out=opted_out,
             archived=values.get("archived") or "no",
+            attribute=self.attribute_condition(),
         )

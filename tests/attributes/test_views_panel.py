@@ -282,3 +282,60 @@ def test_anonymous_is_sent_to_login(client):
 def test_unknown_record_kind_is_404(admin_client):
     response = admin_client.get(reverse("attributes:panel", args=["article", 1]))
     assert response.status_code == 404
+
+
+def test_deactivated_attribute_keeps_its_history_on_the_page_read_only(sales_client):
+    licences, company = make_attribute(), make_company()
+    services.value_set(
+        definition=licences, record=company, value=10, valid_from=D(2024, 1, 1), by=None
+    )
+    services.definition_update(
+        definition=licences, data={"is_active": False}, expected_version=None, by=None
+    )
+    page = sales_client.get(company.get_absolute_url()).content
+    assert b"Lizenzen" in page
+    assert b'id="set-lizenzen"' not in page
+
+
+def test_deactivated_attribute_cannot_be_corrected():
+    from django.core.exceptions import ValidationError
+
+    licences, company = make_attribute(), make_company()
+    (row,) = services.value_set(
+        definition=licences, record=company, value=10, valid_from=D(2024, 1, 1), by=None
+    )
+    services.definition_update(
+        definition=licences, data={"is_active": False}, expected_version=None, by=None
+    )
+    with pytest.raises(ValidationError):
+        services.value_correct(row=row, value="11", by=None)
+
+
+def test_required_attribute_without_a_current_value_is_flagged(readonly_client):
+    make_attribute("pflicht", required=True)
+    company = make_company()
+    page = readonly_client.get(company.get_absolute_url()).content
+    assert b"data-missing-required" in page
+
+
+def test_link_input_offers_matching_records_and_takes_the_picked_one(sales_client):
+    from merkur.attributes.models import AttributeValue
+
+    account = make_attribute("betreuer", "link", link_kind="company")
+    company = make_company(name="Kunde AG")
+    partner = make_company(name="Müller Partner GmbH")
+    options = sales_client.get(
+        reverse("attributes:link_options"), {"kind": "company", "value": "mueller"}
+    ).content.decode()
+    assert f'value="Müller Partner GmbH (#{partner.pk})"' in options
+    assert "Kunde AG" not in options
+    picked = f"Müller Partner GmbH (#{partner.pk})"
+    response = _post_set(sales_client, company, account, picked, "2025-01-01")
+    assert response.status_code == 200
+    assert AttributeValue.objects.get(definition=account).value_link == partner.pk
+
+
+def test_link_options_need_a_known_kind_and_a_login(client, sales_client):
+    url = reverse("attributes:link_options")
+    assert sales_client.get(url, {"kind": "spaceship", "value": "x"}).status_code == 404
+    assert client.get(url, {"kind": "company", "value": "x"}).status_code == 302

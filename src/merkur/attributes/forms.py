@@ -9,8 +9,9 @@ import datetime
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from merkur.attributes import linkable
@@ -21,7 +22,6 @@ from merkur.attributes.models import (
     AttributeType,
     AttributeValue,
 )
-from merkur.attributes.values import parse_value
 from merkur.companies.forms.base import MerkurForm, VersionMixin, model_field
 
 DEFINITION_FORM_FIELDS = [
@@ -141,13 +141,47 @@ def value_field(definition: AttributeDefinition, *, single: bool = False, curren
             choices=[("", "–"), ("true", _("yes")), ("false", _("no"))], **common
         )
     if kind == AttributeType.LINK:
-        field = forms.CharField(max_length=20, **common)
-        field.widget.attrs["inputmode"] = "numeric"
-        target = linkable.kind(definition.link_kind)
-        if target is not None:
-            field.help_text = _("Number (id) of the %(kind)s.") % {"kind": target.label}
-        return field
+        hint = _("Type a name and pick the record from the list.")
+        return forms.CharField(
+            max_length=300,
+            widget=LinkInput(link_kind=definition.link_kind),
+            **{**common, "help_text": " ".join(str(p) for p in (definition.help_text, hint) if p)},
+        )
     return forms.CharField(max_length=1000, **common)
+
+
+class LinkInput(forms.TextInput):
+    """A text input that offers matching records as the user types (htmx + datalist).
+
+    The chosen entry reads "Name (#id)"; ``parse_value`` takes the id from it.
+    """
+
+    def __init__(self, *, link_kind: str, attrs=None):
+        super().__init__(attrs)
+        self.link_kind = link_kind
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        options_id = f"{attrs.get('id') or name}-options"
+        attrs.update(
+            {
+                "list": options_id,
+                "autocomplete": "off",
+                "hx-get": f"{reverse('attributes:link_options')}?kind={self.link_kind}",
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": f"#{options_id}",
+                "hx-swap": "innerHTML",
+            }
+        )
+        html = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="{}"></datalist>', html, options_id)
+
+
+def link_label(link_kind: str, pk) -> str:
+    """ "Name (#id)": how a linked record is shown in the input and read back."""
+    target = linkable.kind(link_kind)
+    found = target.model.objects.filter(pk=pk).first() if target else None
+    return f"{found} (#{pk})" if found else str(pk)
 
 
 def raw_value(row: AttributeValue):
@@ -166,35 +200,12 @@ def raw_value(row: AttributeValue):
         return str(typed)
     if kind == AttributeType.DATE:
         return typed
+    if kind == AttributeType.LINK:
+        return link_label(row.definition.link_kind, typed)
     return str(typed)
 
 
-BIGINT_MAX = 2**63 - 1
-
-
-class _IntegerRangeMixin:
-    """Whole numbers beyond the database's 64-bit column are a field error, not a 500.
-
-    (``parse_value`` gives integers no default bounds; this guards the forms until it does.)
-    """
-
-    def clean_value(self):
-        value = self.cleaned_data.get("value")
-        definition = self.definition
-        text = str(value or "").strip()
-        if definition.type == AttributeType.LINK and text.isdigit() and len(text) > 18:
-            raise forms.ValidationError(_("There is no such record."))
-        if definition.type == AttributeType.INTEGER and value not in (None, ""):
-            try:
-                typed = parse_value(definition, value)
-            except ValidationError:
-                return value  # the service reports it with its own message
-            if not -BIGINT_MAX <= typed <= BIGINT_MAX:
-                raise forms.ValidationError(_("This number is too large."))
-        return value
-
-
-class ValueSetForm(_IntegerRangeMixin, MerkurForm):
+class ValueSetForm(MerkurForm):
     """A new value of one attribute, valid from a day (default today), optionally to a day."""
 
     autofocus = False
@@ -210,7 +221,7 @@ class ValueSetForm(_IntegerRangeMixin, MerkurForm):
         self.order_fields(["value", "valid_from", "valid_to"])
 
 
-class ValueCorrectForm(_IntegerRangeMixin, MerkurForm):
+class ValueCorrectForm(MerkurForm):
     """Correct one timeline row: its value and/or its period (empty "valid to": open end)."""
 
     autofocus = False

@@ -193,6 +193,8 @@ def value_correct(
     """Correct a wrongly entered value or period in place; the change history keeps the old one."""
     row = lock_for_update(AttributeValue, row.pk, None)
     definition = row.definition
+    if not definition.is_active:
+        raise ValidationError(_("This attribute is deactivated."))
     column = definition.value_column
     before = {column: display(row), **snapshot(row, ["valid_from", "valid_to"])}
     if value is not None:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("record/<str:kind>/<int:pk>/", views.panel, name="panel"),
     path("record/<str:kind>/<int:pk>/set/<int:definition>/", views.value_set, name="value_set"),
     path("values/<int:pk>/correct/", views.value_correct, name="value_correct"),
+    path("link-options/", views.link_options, name="link_options"),
 ]

@@ -76,6 +76,10 @@ def _choice(definition: AttributeDefinition, raw) -> AttributeChoice:
 
 def _link(definition: AttributeDefinition, raw) -> int:
     kind = linkable.kind(definition.link_kind)
+    if isinstance(raw, str):
+        # "Müller AG (#123)" as the link input offers it, or a bare id.
+        picked = re.search(r"#(\d+)\)?\s*$", raw)
+        raw = picked.group(1) if picked else raw.strip()
     try:
         pk = int(getattr(raw, "pk", raw))
     except (TypeError, ValueError):

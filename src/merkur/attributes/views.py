@@ -15,14 +15,15 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from merkur.attributes import services
+from merkur.attributes import linkable, services
 from merkur.attributes.forms import (
     ChoiceAddForm,
     ChoiceUpdateForm,
@@ -229,11 +230,15 @@ def panel_context(request: HttpRequest, record, *, bound=None, status_message=""
     """Everything the panel shows; ``bound`` is a form with the user's input and its errors."""
     kind = _kind_of(record)
     can_edit = has_capability(request.user, Capability.EDIT_RECORDS)
-    definitions = AttributeDefinition.objects.active().prefetch_related("choices")
-    definitions = definitions.for_companies() if kind == "company" else definitions.for_people()
     today = datetime.date.today()
     current = values_as_of(record, today)
     history = timelines(record)
+    # Deactivated attributes are no longer offered, but a record's history of
+    # them stays visible (read-only).
+    definitions = AttributeDefinition.objects.filter(
+        Q(is_active=True) | Q(pk__in=list(history))
+    ).prefetch_related("choices")
+    definitions = definitions.for_companies() if kind == "company" else definitions.for_people()
     groups: list[PanelGroup] = []
     for name, members in groupby(definitions, key=lambda d: d.group):
         group = PanelGroup(name=name)
@@ -243,7 +248,7 @@ def panel_context(request: HttpRequest, record, *, bound=None, status_message=""
             for row in rows:
                 row.definition = definition
                 form = None
-                if can_edit:
+                if can_edit and definition.is_active:
                     if isinstance(bound, ValueCorrectForm) and bound.row.pk == row.pk:
                         form = bound
                     else:
@@ -252,7 +257,7 @@ def panel_context(request: HttpRequest, record, *, bound=None, status_message=""
             for row in current.get(definition.pk, []):
                 row.definition = definition
             set_form = None
-            if can_edit:
+            if can_edit and definition.is_active:
                 if isinstance(bound, ValueSetForm) and bound.definition.pk == definition.pk:
                     set_form = bound
                 else:
@@ -361,3 +366,34 @@ def value_correct(request: HttpRequest, pk: int) -> HttpResponse:
             done = _("“%(name)s” corrected.") % {"name": row.definition}
             return _answer(request, record, done=done)
     return _answer(request, record, bound=form)
+
+
+LINK_OPTIONS = 20
+
+
+@login_required
+@require_GET
+def link_options(request: HttpRequest) -> HttpResponse:
+    """``<option>``s of the records of one linkable kind whose names match what was typed."""
+    if not has_capability(request.user, Capability.VIEW_RECORDS):
+        raise PermissionDenied
+    target = linkable.kind(request.GET.get("kind", ""))
+    if target is None:
+        raise Http404
+    typed = next((v for k, v in request.GET.items() if k != "kind"), "").strip()
+    found = []
+    if typed:
+        records = target.model.objects.all()
+        if hasattr(records, "search"):
+            records = records.search(typed)
+        elif typed.isdigit():
+            records = records.filter(pk=int(typed))
+        else:
+            records = records.none()
+        if hasattr(target.model, "archived_at"):
+            records = records.filter(archived_at__isnull=True)
+        found = list(records[:LINK_OPTIONS])  # in the model's own order
+    options = format_html_join(
+        "", '<option value="{} (#{})"></option>', ((str(r), r.pk) for r in found)
+    )
+    return HttpResponse(options)

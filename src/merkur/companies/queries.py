@@ -5,12 +5,11 @@ Every filter is a condition on indexed columns of the company (or person) row,
 or an EXISTS on an indexed relation, so lists stay fast on millions of rows.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from merkur.companies.models import Company, CompanyRole, Person
+from merkur.companies.models import Company, Person
 from merkur.core.pagination import Ordering
 
 
@@ -41,7 +40,7 @@ class CompanyFilter:
         if self.q:
             qs = qs.search(self.q)
         if self.roles:
-            qs = _roles(qs, self.roles)
+            qs = qs.with_roles(self.roles)
         if self.industries:
             qs = qs.filter(
                 _exists_through(Company.industries.through, "industry_id", self.industries)
@@ -79,12 +78,6 @@ class CompanyFilter:
     @property
     def is_empty(self) -> bool:
         return self == CompanyFilter()
-
-
-def _roles(qs: QuerySet, roles: Iterable[str]) -> QuerySet:
-    """Companies having any of ``roles`` (one bit test on the row)."""
-    mask = CompanyRole.to_mask(roles)
-    return qs.alias(_role_bits=F("roles").bitand(mask)).filter(_role_bits__gt=0)
 
 
 def _exists_through(through, column: str, ids: list[int]) -> Exists:

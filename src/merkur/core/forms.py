@@ -9,7 +9,7 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
     SetPasswordMixin,
 )
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from merkur.core import sessions
@@ -149,3 +149,21 @@ class ApiTokenForm(BootstrapMixin, forms.Form):
         max_length=100,
         help_text=_("What the token is for, e.g. “ERP import”."),
     )
+
+
+def apply_service_errors(error: ValidationError, *targets: forms.Form) -> None:
+    """Show a service's ``ValidationError`` on the fields it names.
+
+    A field goes to the first form that has it; anything else becomes an error
+    of the first form as a whole.
+    """
+    first = targets[0]
+    if not hasattr(error, "error_dict"):
+        first.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        target = next((form for form in targets if name in form.fields), None)
+        if target is None or name == NON_FIELD_ERRORS:
+            first.add_error(None, errors)
+        else:
+            target.add_error(name, errors)

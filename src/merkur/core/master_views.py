@@ -5,12 +5,9 @@ registered there gets its list, add, edit, move, (de)activate and delete pages
 without new code. Only users who may ``MANAGE_MASTER_DATA`` get in.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
@@ -35,19 +32,11 @@ from merkur.core.masterdata import (
     with_usage,
 )
 from merkur.core.models import MasterData
-from merkur.core.roles import Capability, require
+from merkur.core.roles import Capability
+from merkur.core.views import capability_required
 
-
-def master_data_view(view: Callable) -> Callable:
-    """Log in first (anonymous → login page), then the capability (others → 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        require(request.user, Capability.MANAGE_MASTER_DATA)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Log in first (anonymous → login page), then the capability (others → 403).
+master_data_view = capability_required(Capability.MANAGE_MASTER_DATA)
 
 
 def _table_or_404(slug: str) -> MasterTable:

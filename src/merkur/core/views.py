@@ -14,7 +14,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -33,6 +32,7 @@ from merkur.core.forms import (
     UserCreateForm,
     UserEditForm,
     UserPasswordForm,
+    apply_service_errors,
 )
 from merkur.core.models import ApiToken, ChangeRecord, UserSession
 from merkur.core.pagination import COUNT_CAP, capped_count
@@ -54,15 +54,6 @@ def capability_required(capability: str) -> Callable:
         return wrapper
 
     return decorator
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on the form: at its field if the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- logging in and out -------------------------------------------------------
@@ -166,7 +157,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             users.profile_update(user=user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_service_errors(error, form)
         else:
             # Say it in the language just chosen: the next page speaks it too.
             with translation.override(form.cleaned_data["locale"]):
@@ -260,7 +251,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_service_errors(error, form)
         else:
             messages.success(
                 request, _("User “%(name)s” has been created.") % {"name": created.username}
@@ -299,7 +290,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             users.user_update(user=target, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_service_errors(error, form)
         else:
             messages.success(
                 request, _("User “%(name)s” has been saved.") % {"name": target.username}

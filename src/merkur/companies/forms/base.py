@@ -7,11 +7,10 @@ the fields with ``apply_service_errors``.
 """
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from merkur.core.forms import BootstrapMixin
+from merkur.core.forms import BootstrapMixin, apply_service_errors  # noqa: F401 (re-exported)
 from merkur.core.masterdata import choices_for
 
 MULTI_SELECT_HELP = _("Hold Ctrl (⌘ on a Mac) or Shift to choose several.")
@@ -66,24 +65,6 @@ def master_choice(model, *, current=None, multiple: bool = False, **kwargs) -> f
             **kwargs,
         )
     return forms.ModelChoiceField(queryset=queryset, required=False, **kwargs)
-
-
-def apply_service_errors(error: ValidationError, *targets: forms.Form) -> None:
-    """Show a service's ``ValidationError`` on the fields it names.
-
-    A field goes to the first form that has it; anything else becomes an error
-    of the first form as a whole.
-    """
-    first = targets[0]
-    if not hasattr(error, "error_dict"):
-        first.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        target = next((form for form in targets if name in form.fields), None)
-        if target is None or name == NON_FIELD_ERRORS:
-            first.add_error(None, errors)
-        else:
-            target.add_error(name, errors)
 
 
 CONCURRENT_SAVE = _(

@@ -51,9 +51,13 @@ class CompanyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 
-    def with_role(self, role: str):
-        bit = CompanyRole.bit(role)
-        return self.alias(_role_bit=F("roles").bitand(bit)).filter(_role_bit=bit)
+    def with_roles(self, roles) -> "CompanyQuerySet":
+        """Companies having any of ``roles`` (one bit test on the row)."""
+        mask = CompanyRole.to_mask(roles)
+        return self.alias(_role_bits=F("roles").bitand(mask)).filter(_role_bits__gt=0)
+
+    def with_role(self, role: str) -> "CompanyQuerySet":
+        return self.with_roles([role])
 
     def search(self, term: str):
         """Companies whose names, number, city, e-mail or people match ``term``."""

@@ -11,9 +11,12 @@ from ninja.operation import Operation
 
 from merkur.attributes.api import definitions as attribute_definitions
 from merkur.attributes.api import records as attribute_records
+from merkur.business.api import install as install_business_api
 from merkur.companies.api import addresses, companies, people
 from merkur.core.api import account, errors, master
 from merkur.core.api.auth import SessionAuth, TokenAuth
+from merkur.journal.api import contacts as journal_contacts
+from merkur.journal.api import followups as journal_followups
 
 DESCRIPTION = """\
 The Merkur CRM: companies, their people and addresses, and the master tables.
@@ -58,3 +61,6 @@ api.add_router("/attributes", attribute_definitions.router)
 api.add_router("/companies", attribute_records.record_router("company"))
 api.add_router("/people", attribute_records.record_router("person"))
 api.add_router("/attribute-values", attribute_records.values_router)
+api.add_router("/contacts", journal_contacts.router)
+api.add_router("/", journal_followups.router)
+install_business_api(api)

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from merkur.env import env_bool, env_int, env_list, env_str
+from merkur.env import email_settings, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("DATA_DIR", str(Path.cwd() / "data"))).resolve()
@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "merkur.addresses",
     "merkur.companies",
     "merkur.attributes",
+    "merkur.journal",
+    "merkur.business",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +156,37 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
+
+# Attachments of journal contacts: stored under MEDIA_ROOT, size and types checked.
+MERKUR_ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20, minimum=1)
+_OFFICE = "pdf doc docx xls xlsx ppt pptx odt ods odp rtf txt csv eml msg"
+MERKUR_ATTACHMENT_TYPES = env_list(
+    "ATTACHMENT_TYPES", [*_OFFICE.split(), "png", "jpg", "jpeg", "gif", "zip"]
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# E-mail: one URL (smtp://user:password@host:587?tls=1, smtps://…, console://).
+MERKUR_EMAIL_URL = env_str("EMAIL_URL", "console://")
+globals().update(email_settings(MERKUR_EMAIL_URL))
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "merkur@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Business data: revenue figures are kept in this currency (ISO 4217).
+MERKUR_BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR").upper()
+# ABC analysis: A = customers making the first 80 % of revenue, B = the next 15 %.
+MERKUR_ABC_THRESHOLDS = tuple(int(x) for x in env_list("ABC_THRESHOLDS", ["80", "15"]))
+
+# Our own sender block on letters (DOCX) and the signature of e-mails.
+MERKUR_SENDER = {
+    "name": env_str("SENDER_NAME", "Merkur Demo AG"),
+    "street": env_str("SENDER_STREET", "Musterstrasse 1"),
+    "postal_code": env_str("SENDER_POSTAL_CODE", "10115"),
+    "city": env_str("SENDER_CITY", "Berlin"),
+    "country": env_str("SENDER_COUNTRY", MERKUR_HOME_COUNTRY).upper(),
+    "phone": env_str("SENDER_PHONE", ""),
+    "email": env_str("SENDER_EMAIL", ""),
+    "website": env_str("SENDER_WEBSITE", ""),
+}
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,8 @@ urlpatterns = [
     path("companies/", include("merkur.companies.urls")),
     path("master-data/", include("merkur.companies.master_urls")),
     path("attributes/", include("merkur.attributes.urls")),
+    path("journal/", include("merkur.journal.urls")),
+    path("business/", include("merkur.business.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

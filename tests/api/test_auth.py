@@ -113,4 +113,4 @@ def test_a_bad_token_does_not_fall_back_to_the_session(sales_user):
 
 
 def test_me_lists_the_capabilities_of_the_role(readonly_api):
-    assert readonly_api.get("/me").json()["capabilities"] == ["view_records"]
+    assert readonly_api.get("/me").json()["capabilities"] == ["view_journal", "view_records"]

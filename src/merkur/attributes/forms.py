@@ -14,7 +14,6 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from merkur.attributes import linkable
 from merkur.attributes.models import (
     CHOICE_TYPES,
     AttributeChoice,
@@ -23,6 +22,7 @@ from merkur.attributes.models import (
     AttributeValue,
 )
 from merkur.companies.forms.base import MerkurForm, VersionMixin, model_field
+from merkur.core import linkable
 
 DEFINITION_FORM_FIELDS = [
     "code", "label", "label_en", "help_text", "type", "for_companies", "for_people",

@@ -100,7 +100,7 @@ def display(value: AttributeValue) -> str:
         text = formats.number_format(number, use_l10n=True, force_grouping=abs(number) >= 10_000)
         return f"{text} {value.definition.unit}".strip()
     if kind == AttributeType.LINK:
-        from merkur.attributes import linkable
+        from merkur.core import linkable
 
         target = linkable.kind(value.definition.link_kind)
         found = target.model.objects.filter(pk=typed).first() if target else None
@@ -244,7 +244,7 @@ def _definition_rules(definition: AttributeDefinition) -> None:
         definition.link_kind = ""
     errors = {}
     if definition.type == AttributeType.LINK:
-        from merkur.attributes import linkable
+        from merkur.core import linkable
 
         if linkable.kind(definition.link_kind) is None:
             errors["link_kind"] = _("Choose what kind of record the attribute links to.")

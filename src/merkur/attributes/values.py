@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
-from merkur.attributes import linkable
 from merkur.attributes.models import AttributeChoice, AttributeDefinition, AttributeType
+from merkur.core import linkable
 
 MAX_TEXT = 1000
 

@@ -23,7 +23,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from merkur.attributes import linkable, services
+from merkur.attributes import services
 from merkur.attributes.forms import (
     ChoiceAddForm,
     ChoiceUpdateForm,
@@ -41,6 +41,7 @@ from merkur.attributes.models import (
 from merkur.attributes.queries import timelines, values_as_of
 from merkur.companies.access import get_company_for, get_person_for
 from merkur.companies.forms.base import apply_service_errors
+from merkur.core import linkable
 from merkur.core.locking import EditConflict
 from merkur.core.roles import Capability, has_capability, require
 

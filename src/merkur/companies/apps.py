@@ -9,7 +9,11 @@ class CompaniesConfig(AppConfig):
 
     def ready(self) -> None:
         from merkur.companies import models
+        from merkur.core import linkable
         from merkur.core.masterdata import register
+
+        linkable.register("company", models.Company, _("Company"))
+        linkable.register("person", models.Person, _("Person"))
 
         register("industries", models.Industry)
         register("interest-areas", models.InterestArea)

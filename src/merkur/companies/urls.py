@@ -1,11 +1,12 @@
 from django.urls import path
 
-from merkur.companies.views import addresses, companies, people
+from merkur.companies.views import addresses, companies, exports, people
 
 app_name = "companies"
 urlpatterns = [
     path("", companies.company_list, name="list"),
     path("new/", companies.company_create, name="create"),
+    path("export/", exports.company_export, name="export"),
     path("search/", companies.company_autocomplete, name="autocomplete"),
     path("<int:pk>/", companies.company_detail, name="detail"),
     path("<int:pk>/edit/", companies.company_edit, name="edit"),
@@ -27,6 +28,7 @@ urlpatterns = [
     ),
     path("addresses/<int:pk>/remove/", addresses.address_remove, name="address_remove"),
     path("people/", people.person_list, name="people"),
+    path("people/export/", exports.person_export, name="people_export"),
     path("people/<int:pk>/", people.person_detail, name="person"),
     path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
     path("people/<int:pk>/move/", people.person_move, name="person_move"),

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from merkur.core.models import ChangeRecord
@@ -44,6 +45,21 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict:
                 value = getattr(obj, f"get_{name}_display")()
         result[name] = _plain(value)
     return result
+
+
+def field_label(model, key: str) -> str:
+    """The label of a history key: the field's verbose name, a relation's plural
+    name (``attachments`` → "Anhänge"), or the key itself (already a label)."""
+    if model is None:
+        return key
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return key
+    label = getattr(field, "verbose_name", None)
+    if label is None and field.related_model is not None:
+        label = field.related_model._meta.verbose_name_plural
+    return str(label or key)
 
 
 def diff(before: dict, after: dict) -> dict:

@@ -8,9 +8,9 @@ show it instead of silently overwriting it.
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from merkur.core.audit import field_label
 from merkur.core.models import ChangeRecord
 
 
@@ -50,7 +50,7 @@ class EditConflict(Exception):
             for field, (old, new) in record.changes.items():
                 result.append(
                     ConflictingChange(
-                        field=_label(self.current, field),
+                        field=field_label(type(self.current), field),
                         old=old,
                         new=new,
                         user=str(record.user) if record.user else "",
@@ -58,13 +58,6 @@ class EditConflict(Exception):
                     )
                 )
         return result
-
-
-def _label(obj: models.Model, field: str) -> str:
-    try:
-        return str(obj._meta.get_field(field).verbose_name)
-    except FieldDoesNotExist:
-        return field
 
 
 def lock_for_update(model: type[models.Model], pk: int, expected_version: int | None):

@@ -8,7 +8,7 @@ without new code. Only users who may ``MANAGE_MASTER_DATA`` get in.
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from merkur.core.audit import history_of
+from merkur.core.audit import field_label, history_of
 from merkur.core.master_forms import MasterEntryForm, create_form_class, edit_form_class
 from merkur.core.masterdata import (
     MasterTable,
@@ -155,10 +155,7 @@ def _history(entry: MasterData, limit: int = 20) -> list[HistoryLine]:
     for record in history_of(entry)[:limit]:
         changes = []
         for name, (old, new) in record.changes.items():
-            try:
-                label = capfirst(entry._meta.get_field(name).verbose_name)
-            except FieldDoesNotExist:  # a field that no longer exists
-                label = name
+            label = capfirst(field_label(type(entry), name))
             changes.append((label, _shown(old), _shown(new)))
         lines.append(HistoryLine(record=record, changes=changes))
     return lines

@@ -119,7 +119,9 @@ def _refers_to_name(constraint: models.BaseConstraint) -> bool:
     if "name" in constraint.fields:
         return True
     for expression in constraint.expressions:
-        for part in expression.flatten():
+        # A plain field name in the constraint is an ``F`` without ``flatten``.
+        parts = expression.flatten() if hasattr(expression, "flatten") else [expression]
+        for part in parts:
             if isinstance(part, models.F) and part.name == "name":
                 return True
     return False

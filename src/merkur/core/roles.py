@@ -21,14 +21,31 @@ class Capability(models.TextChoices):
     EDIT_RECORDS = "edit_records", _("Create and change companies, people and addresses")
     MANAGE_MASTER_DATA = "manage_master_data", _("Maintain master tables")
     MANAGE_USERS = "manage_users", _("Manage users and sessions")
+    VIEW_JOURNAL = "view_journal", _("View the contact journal")
+    WRITE_JOURNAL = "write_journal", _("Record contacts and follow-ups")
+    MANAGE_JOURNAL = "manage_journal", _("Delete any contact and record absences for others")
 
 
 _ALL = frozenset(Capability)
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: _ALL,
-    Role.SALES: frozenset({Capability.VIEW_RECORDS, Capability.EDIT_RECORDS}),
-    Role.MARKETING: frozenset({Capability.VIEW_RECORDS, Capability.EDIT_RECORDS}),
-    Role.READ_ONLY: frozenset({Capability.VIEW_RECORDS}),
+    Role.SALES: frozenset(
+        {
+            Capability.VIEW_RECORDS,
+            Capability.EDIT_RECORDS,
+            Capability.VIEW_JOURNAL,
+            Capability.WRITE_JOURNAL,
+        }
+    ),
+    Role.MARKETING: frozenset(
+        {
+            Capability.VIEW_RECORDS,
+            Capability.EDIT_RECORDS,
+            Capability.VIEW_JOURNAL,
+            Capability.WRITE_JOURNAL,
+        }
+    ),
+    Role.READ_ONLY: frozenset({Capability.VIEW_RECORDS, Capability.VIEW_JOURNAL}),
 }
 
 

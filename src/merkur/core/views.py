@@ -83,6 +83,13 @@ class LoginView(auth_views.LoginView):
                 sessions.session_end(session_key=previous_key)
         return response
 
+    def get_success_url(self) -> str:
+        # Due follow-ups come before anything else; the reminder then goes on to ``next``.
+        from merkur.journal.views.followups import reminder_url
+
+        url = super().get_success_url()
+        return reminder_url(self.request.user, url) or url
+
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

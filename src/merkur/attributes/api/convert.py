@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from merkur.attributes import linkable
 from merkur.attributes.models import AttributeDefinition, AttributeType, AttributeValue
 from merkur.attributes.services import display
 from merkur.attributes.values import parse_value
+from merkur.core import linkable
 
 BIGINT = 2**63 - 1
 

@@ -258,4 +258,10 @@ def load_demo(
     from merkur.attributes.demo import load_demo_attributes
 
     load_demo_attributes(seed=seed, by=admin)  # values with history for a subset, once
+    from merkur.journal.demo import load_demo_journal
+
+    load_demo_journal(seed=seed, by=admin)  # contacts, follow-ups and an absence, once
+    from merkur.business.demo import load_demo_business
+
+    load_demo_business(seed=seed, by=admin)  # articles, orders, batches, serials, once
     return DemoResult(companies, builder.people, loaded=True)

@@ -4,7 +4,6 @@ import datetime
 import re
 
 from django import template
-from django.core.exceptions import FieldDoesNotExist
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from merkur.companies.services import address_change_label
+from merkur.core.audit import field_label
 
 register = template.Library()
 
@@ -74,12 +74,7 @@ def _label(model, key: str) -> str:
     link_label = address_change_label(key)
     if link_label is not None:
         return link_label
-    if model is None:
-        return key
-    try:
-        return str(model._meta.get_field(key).verbose_name)
-    except FieldDoesNotExist:
-        return key  # already a label, e.g. "Delivery address"
+    return field_label(model, key)
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""``merkur generate``: synthetic scale data (companies, contact addresses, people)."""
+"""``merkur generate``: synthetic scale data (companies, contact addresses, people, contacts)."""
 
 import argparse
 
@@ -7,6 +7,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from merkur.companies.generate import generate
+from merkur.journal.generate import generate_contacts
 
 
 def _whole(minimum: int):
@@ -32,14 +33,21 @@ def _whole(minimum: int):
 class Command(BaseCommand):
     help = (
         "Generate N synthetic companies with a contact address and about three people each, "
-        "for scale tests. Fast: COPY on PostgreSQL (large loads rebuild the indexes), batched "
-        "inserts on SQLite. Seeds the master tables if they are empty. Run it on a database "
-        "nobody else is using at the time."
+        "for scale tests, and/or N journal contacts over the existing companies (--contacts). "
+        "Fast: COPY on PostgreSQL (large loads rebuild the indexes), batched inserts on SQLite. "
+        "Seeds the master tables if they are empty. Run it on a database nobody else is using "
+        "at the time."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--companies", type=_whole(1), required=True, help="number of companies to add"
+            "--companies", type=_whole(1), default=None, help="number of companies to add"
+        )
+        parser.add_argument(
+            "--contacts",
+            type=_whole(1),
+            default=None,
+            help="number of journal contacts to add over the companies (after --companies)",
         )
         parser.add_argument(
             "--people-per-company",
@@ -57,14 +65,29 @@ class Command(BaseCommand):
             help="companies per batch (default: %(default)s)",
         )
 
-    def handle(self, *args, companies: int, people_per_company: int, seed: int, batch: int,
-               **options) -> None:  # fmt: skip
-        if companies < 1 or batch < 1 or people_per_company < 0:
+    def handle(self, *args, companies: int | None, people_per_company: int, seed: int,
+               batch: int, contacts: int | None = None, **options) -> None:  # fmt: skip
+        if companies is None and contacts is None:
+            raise CommandError(_("Give --companies, --contacts or both."))
+        if (
+            (companies is not None and companies < 1)
+            or (contacts is not None and contacts < 1)
+            or batch < 1
+            or people_per_company < 0
+        ):
             # call_command(companies=0) bypasses the argparse types.
             raise CommandError(
-                _("--companies and --batch must be at least 1, --people-per-company at least 0.")
+                _(
+                    "--companies, --contacts and --batch must be at least 1, "
+                    "--people-per-company at least 0."
+                )
             )
+        if companies is not None:
+            self._companies(companies, people_per_company, seed, batch)
+        if contacts is not None:
+            self._contacts(contacts, seed)
 
+    def _companies(self, companies: int, people_per_company: int, seed: int, batch: int) -> None:
         def progress(done: int, total: int, rows: int, seconds: float) -> None:
             self.stderr.write(
                 _("%(done)s / %(total)s companies, %(rows)s rows, %(rate)s companies/s")
@@ -95,6 +118,37 @@ class Command(BaseCommand):
                 "seconds": number_format(result.seconds, decimal_pos=1),
                 "company_rate": _number(result.companies / seconds),
                 "row_rate": _number(result.total_rows / seconds),
+            }
+        )
+
+    def _contacts(self, contacts: int, seed: int) -> None:
+        def progress(done: int, total: int, rows: int, seconds: float) -> None:
+            self.stderr.write(
+                _("%(done)s / %(total)s contacts, %(rows)s rows, %(rate)s contacts/s")
+                % {
+                    "done": _number(done),
+                    "total": _number(total),
+                    "rows": _number(rows),
+                    "rate": _number(done / max(seconds, 1e-9)),
+                }
+            )
+
+        try:
+            result = generate_contacts(contacts=contacts, seed=seed, progress=progress)
+        except ValueError:  # raised before anything is written
+            raise CommandError(
+                _("There are no companies to record contacts for: add some with --companies.")
+            ) from None
+        self.stdout.write(
+            _(
+                "Generated %(contacts)s contacts with %(links)s people in %(seconds)s s "
+                "(%(rate)s contacts/s)."
+            )
+            % {
+                "contacts": _number(result.contacts),
+                "links": _number(result.people_links),
+                "seconds": number_format(result.seconds, decimal_pos=1),
+                "rate": _number(result.contacts / max(result.seconds, 1e-9)),
             }
         )
 

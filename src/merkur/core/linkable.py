@@ -1,7 +1,8 @@
-"""The kinds of records an attribute of type "link" may point at.
+"""The kinds of records that attributes of type "link" and journal contacts may point at.
 
 One registry: each app registers its linkable models in ``AppConfig.ready``
-(companies and people now; articles, batches … when the business data lands).
+(companies and people now; orders, articles, batches … when the business data
+lands). A kind's key is stored with the link, so keys never change.
 """
 
 from dataclasses import dataclass

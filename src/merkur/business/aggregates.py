@@ -1,0 +1,204 @@
+"""The revenue aggregate (``RevenueMonth``): kept exact on every write, rebuilt on demand.
+
+Revenue is the net amount of the lines of sales orders that are not cancelled,
+in the base currency at the rate valid on the order date, rounded to the cent
+per line. ``apply`` adds (or, with ``sign=-1``, removes) one document's share;
+the services call it inside the transaction that changes the document, so the
+aggregate is never out of step with the lines. ``lines_revenue`` is the same
+figure computed from the raw lines — what ``rebuild`` writes and what the tests
+compare the aggregate with.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models, transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Round, TruncMonth
+
+from merkur.business import rates
+from merkur.business.models import (
+    Document,
+    DocumentKind,
+    DocumentLine,
+    DocumentStatus,
+    ExchangeRate,
+    RevenueMonth,
+)
+
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+RATE = DecimalField(max_digits=20, decimal_places=10)
+
+
+def counts(document: Document) -> bool:
+    return document.kind == DocumentKind.ORDER and document.status != DocumentStatus.CANCELLED
+
+
+def _shares(document: Document) -> dict[tuple[int, int], list[Decimal]]:
+    rate = rates.rate_on(document.currency, document.date)
+    shares: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    lines = DocumentLine.objects.filter(document=document).values_list(
+        "article__division_id", "article__category_id", "net_amount", "quantity"
+    )
+    for division, category, net, quantity in lines:
+        share = shares[(division, category)]
+        share[0] += (net * rate).quantize(rates.CENT, rounding=ROUND_HALF_UP)
+        share[1] += quantity
+    return shares
+
+
+def apply(document: Document, sign: int) -> None:
+    """Add (``sign=1``) or remove (``-1``) the document's lines from the aggregate."""
+    if not counts(document):
+        return
+    month = document.date.replace(day=1)
+    for (division, category), (amount, quantity) in _shares(document).items():
+        row, _created = RevenueMonth.objects.select_for_update().get_or_create(
+            company_id=document.company_id,
+            month=month,
+            division_id=division,
+            category_id=category,
+            defaults={"amount": 0, "quantity": 0},
+        )
+        row.amount += sign * amount
+        row.quantity += sign * quantity
+        if row.amount == 0 and row.quantity == 0:
+            row.delete()
+        else:
+            row.save(update_fields=["amount", "quantity"])
+
+
+def _rate_subquery():
+    return Subquery(
+        ExchangeRate.objects.filter(
+            currency=OuterRef("document__currency"), valid_from__lte=OuterRef("document__date")
+        )
+        .order_by("-valid_from")
+        .values("rate")[:1],
+        output_field=RATE,
+    )
+
+
+def revenue_lines(lines: models.QuerySet | None = None) -> models.QuerySet:
+    """Lines that count as revenue, annotated with ``base_amount`` (cents, base currency).
+
+    A line of a non-base currency without a rate gets ``base_amount`` NULL;
+    ``check_rates`` finds those first.
+    """
+    lines = DocumentLine.objects.all() if lines is None else lines
+    lines = lines.filter(document__kind=DocumentKind.ORDER).exclude(
+        document__status=DocumentStatus.CANCELLED
+    )
+    base = rates.base_currency()
+    rate = models.Case(
+        models.When(document__currency=base, then=models.Value(Decimal(1), output_field=RATE)),
+        default=_rate_subquery(),
+        output_field=RATE,
+    )
+    return lines.annotate(
+        base_amount=Round(ExpressionWrapper(F("net_amount") * rate, output_field=MONEY), 2)
+    )
+
+
+def check_rates(lines: models.QuerySet | None = None) -> None:
+    """Raise ``MissingRate`` for the first revenue line whose currency has no rate on its day."""
+    missing = (
+        revenue_lines(lines)
+        .filter(base_amount__isnull=True)
+        .values_list("document__currency", "document__date")
+        .first()
+    )
+    if missing:
+        raise rates.MissingRate(*missing)
+
+
+def lines_by_month(lines: models.QuerySet | None = None) -> models.QuerySet:
+    """The aggregate's rows computed from the raw lines (one grouped query)."""
+    return (
+        revenue_lines(lines)
+        .annotate(month=TruncMonth("document__date"))
+        .values("document__company_id", "month", "article__division_id", "article__category_id")
+        .annotate(amount=Sum("base_amount"), quantity=Sum("quantity"))
+        .order_by()
+    )
+
+
+@transaction.atomic
+def rebuild(batch_size: int = 5000) -> int:
+    """Recompute the whole aggregate from the lines; returns the number of rows."""
+    check_rates()
+    RevenueMonth.objects.all().delete()
+    rows, total = [], 0
+    for item in lines_by_month().iterator(chunk_size=batch_size):
+        month = item["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        rows.append(
+            RevenueMonth(
+                company_id=item["document__company_id"],
+                month=month,
+                division_id=item["article__division_id"],
+                category_id=item["article__category_id"],
+                amount=item["amount"],
+                quantity=item["quantity"],
+            )
+        )
+        if len(rows) >= batch_size:
+            RevenueMonth.objects.bulk_create(rows)
+            total += len(rows)
+            rows = []
+    RevenueMonth.objects.bulk_create(rows)
+    return total + len(rows)
+
+
+def documents_affected_by_rate(currency: str, valid_from: datetime.date) -> models.QuerySet:
+    """Revenue documents whose rate is the one starting at ``valid_from`` (until the next)."""
+    following = (
+        ExchangeRate.objects.filter(currency=currency, valid_from__gt=valid_from)
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    documents = Document.objects.filter(
+        kind=DocumentKind.ORDER, currency=currency, date__gte=valid_from
+    ).exclude(status=DocumentStatus.CANCELLED)
+    if following:
+        documents = documents.filter(date__lt=following)
+    return documents
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+@transaction.atomic
+def refresh(company_ids, first_day: datetime.date, last_day: datetime.date) -> None:
+    """Recompute the aggregate of some companies over the months touching a period.
+
+    Used where many documents change at once (a new rate, an import): one grouped
+    query instead of one update per document.
+    """
+    company_ids = list(company_ids)
+    if not company_ids:
+        return
+    start, end = first_day.replace(day=1), _month_end(last_day.replace(day=1))
+    lines = DocumentLine.objects.filter(
+        document__company_id__in=company_ids, document__date__range=(start, end)
+    )
+    check_rates(lines)
+    RevenueMonth.objects.filter(company_id__in=company_ids, month__range=(start, end)).delete()
+    RevenueMonth.objects.bulk_create(
+        RevenueMonth(
+            company_id=item["document__company_id"],
+            month=item["month"].date()
+            if isinstance(item["month"], datetime.datetime)
+            else item["month"],
+            division_id=item["article__division_id"],
+            category_id=item["article__category_id"],
+            amount=item["amount"],
+            quantity=item["quantity"],
+        )
+        for item in lines_by_month(lines)
+    )

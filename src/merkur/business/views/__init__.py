@@ -1,0 +1,1 @@
+"""The business pages: articles, documents, stock, exchange rates, the ABC analysis."""

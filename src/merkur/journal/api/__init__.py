@@ -1,0 +1,1 @@
+"""The journal's REST API: contacts, follow-ups, absences (master tables come from the registry)."""

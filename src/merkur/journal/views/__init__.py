@@ -1,0 +1,1 @@
+"""The journal's pages, one module per area; each module holds its ``urlpatterns``."""

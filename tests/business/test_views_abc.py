@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from merkur.business import services
 from merkur.business.models import Article, ArticleCategory, Division, DocumentStatus
+from merkur.core.models import UserProfile
 from tests.factories import make_company
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,8 @@ def test_url():
     assert reverse("business:abc") == URL
 
 
-def test_classes_ranks_and_shares(readonly_client, setup):
+def test_classes_ranks_and_shares(readonly_client, readonly_user, setup):
+    UserProfile.objects.filter(user=readonly_user).update(locale="de")  # German shares
     response = readonly_client.get(URL, {"year": 2025, "division": setup["software"].pk})
     assert response.status_code == 200
     rows = response.context["rows"]

@@ -221,6 +221,7 @@ def test_document_detail_formats_money_per_locale(client, data, readonly_user):
 
     url = reverse("business:document", args=[data["order"].pk])
     c = client_for(readonly_user)
+    UserProfile.objects.filter(user=readonly_user).update(locale="de")
     page = c.get(url).content.decode()
     assert "7.869,00\xa0€" in page  # de
     assert "AS-100" in page and "LI-1" in page and "OF-1" in page

@@ -9,6 +9,7 @@ from django.urls import reverse
 from merkur.business import services
 from merkur.business.models import DocumentStatus, ExchangeRate
 from merkur.business.views.panel import company_figures
+from merkur.core.models import UserProfile
 from tests.business.test_views_pages import build
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,8 @@ def test_query_count_is_bounded(data, django_assert_max_num_queries):
         company_figures(data["customer"])
 
 
-def test_company_page_shows_panel(sales_client, data):
+def test_company_page_shows_panel(sales_client, sales_user, data):
+    UserProfile.objects.filter(user=sales_user).update(locale="de")  # German amounts
     response = sales_client.get(reverse("companies:detail", args=[data["customer"].pk]))
     page = response.content.decode()
     assert 'id="business"' in page

@@ -133,8 +133,10 @@ def test_xlsx_has_types_bold_header_and_no_formulas():
     assert rows[1][1] == datetime.datetime(2026, 11, 29, 9, 30)  # local, naive
     assert rows[1][2] == 12.5
     assert rows[1][3] == 3
-    assert rows[2][0] == '\'=HYPERLINK("http://evil","klick")'
+    # A text cell, shown as written and never evaluated; phone numbers keep their "+".
+    assert rows[2][0] == '=HYPERLINK("http://evil","klick")'
     assert sheet["A3"].data_type == "s"
+    assert rows[3][0] == "+41 44 123 45 67" and sheet["A4"].data_type == "s"
     assert rows[3][1] in (datetime.date(2026, 11, 29), datetime.datetime(2026, 11, 29))
     assert rows[3][3] == -2
     assert sheet.column_dimensions["A"].width == 20
@@ -230,3 +232,12 @@ def test_wrap_cell_breaks_at_the_column_width():
     assert len(lines) > 5
     assert all(measure(line) <= 60 for line in lines)
     assert listexport.wrap_cell("A" * 200, 30, measure).count("\n") > 3
+
+
+def test_xlsx_says_when_a_worksheet_cannot_hold_all_rows(monkeypatch):
+    monkeypatch.setattr(listexport, "XLSX_ROW_LIMIT", 3)
+    rows = [{"name": f"N{n}", "when": None, "amount": None, "count": n} for n in range(5)]
+    book = openpyxl.load_workbook(io.BytesIO(content(listexport.respond(listing(rows), "xlsx"))))
+    values = [row[0] for row in book.active.iter_rows(values_only=True)]
+    assert values[:3] == ["Name", "N0", "N1"]
+    assert len(values) == 4 and "CSV" in values[3]

@@ -233,3 +233,16 @@ def test_adjacent_absences_of_the_same_user_are_fine(anna, bert, carla):
     make_absence(anna, bert, starts_on=base, ends_on=base + 9 * DAY)
     make_absence(anna, carla, starts_on=base + 10 * DAY, ends_on=base + 12 * DAY)
     assert deputies.handler_of(anna.pk, base + 10 * DAY).handler_id == carla.pk
+
+
+def test_a_deactivated_deputy_does_not_take_the_follow_ups(sales_user, marketing_user):
+    from merkur.journal import deputies as resolution
+
+    today = timezone.localdate()
+    make_absence(sales_user, marketing_user, starts_on=today, ends_on=today)
+    marketing_user.is_active = False
+    marketing_user.save()
+    result = resolution.handler_of(sales_user.pk, today)
+    assert result.handler_id == sales_user.pk
+    assert result.inactive == marketing_user.pk
+    assert resolution.redirected_to(marketing_user.pk, today) == {}

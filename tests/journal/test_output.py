@@ -113,7 +113,8 @@ def test_xlsx_export_has_dates_and_plain_text(readonly_client, journal, master):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2
     assert rows[1][0] == datetime.datetime(2026, 11, 2, 10, 15)
-    assert '\'=HYPERLINK("http://x","Angebot")' in rows[1]
+    column = rows[1].index('=HYPERLINK("http://x","Angebot")')  # as text, see below
+    assert sheet.cell(row=2, column=column + 1).data_type == "s"
     assert isinstance(rows[1][9], datetime.datetime)  # follow-up due
 
 
@@ -479,3 +480,14 @@ def test_letter_without_sender_settings(readonly_client, sales_user, master, set
     contact = make_contact(make_company(name="Leer GmbH"), by=sales_user, subject="Ohne Absender")
     lines = texts(letter(readonly_client, contact)[1])
     assert lines[0] == "Leer GmbH"
+
+
+def test_a_subject_with_a_line_break_is_refused_not_sent(sales_client, mail_contact, smtp):
+    contact, person = mail_contact
+    response = sales_client.post(
+        reverse("journal:contact_email", args=[contact.pk]),
+        {"recipient": person.pk, "subject": "Hallo\r\nBcc: alle@example.com", "body": "Text"},
+    )
+    assert response.status_code == 200
+    assert "subject" in response.context["form"].errors
+    assert smtp.handler.envelopes == []

@@ -270,3 +270,29 @@ def test_a_single_contact_cannot_be_skipped(sales_user):
         services.follow_up_skip(contact=contact, by=sales_user)
     contact.refresh_from_db()
     assert contact.is_open
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",  # would search to the year 9999
+        "FREQ=DAILY;BYSETPOS=5",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=WEEKLY;BYDAY=2TU",
+        "FREQ=MONTHLY;BYDAY=TU;BYMONTHDAY=3",
+        "FREQ=YEARLY;BYMONTH=13",
+    ],
+)
+def test_rules_that_cannot_fire_or_that_the_form_cannot_show_are_refused_quickly(rule):
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(ValidationError):
+        recurrence.parse(rule)
+    assert time.monotonic() - started < 2
+
+
+def test_a_utc_until_is_read_as_that_local_day():
+    assert recurrence.normalise("FREQ=WEEKLY;UNTIL=20271231T235959Z") == (
+        "FREQ=WEEKLY;UNTIL=20271231T235959"
+    )

@@ -787,3 +787,23 @@ def test_panel_costs_two_queries(rf, sales_user, scene):
         html = template.render(context)
     assert len(queries) <= 2
     assert html.count("data-contact=") == 10
+
+
+def test_only_uploader_recorder_or_manager_removes_an_attachment(
+    sales_user, marketing_user, master, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from merkur.journal import services as journal_services
+    from merkur.journal.models import ContactAttachment
+
+    settings.MEDIA_ROOT = tmp_path
+    contact = make_contact(make_company(), by=sales_user)
+    attachment = journal_services.attachment_add(
+        contact=contact, upload=SimpleUploadedFile("notiz.txt", b"Hallo"), by=sales_user
+    )
+    url = reverse("journal:attachment_delete", args=[attachment.pk])
+    assert client_for(marketing_user).post(url).status_code == 403
+    assert ContactAttachment.objects.filter(pk=attachment.pk).exists()
+    assert client_for(sales_user).post(url).status_code == 302
+    assert not ContactAttachment.objects.filter(pk=attachment.pk).exists()

@@ -80,6 +80,16 @@ def _rate_subquery():
     )
 
 
+def document_rate() -> models.Expression:
+    """For a line: the rate of its document's currency on the document date (1 for the base)."""
+    base = rates.base_currency()
+    return models.Case(
+        models.When(document__currency=base, then=models.Value(Decimal(1), output_field=RATE)),
+        default=_rate_subquery(),
+        output_field=RATE,
+    )
+
+
 def revenue_lines(lines: models.QuerySet | None = None) -> models.QuerySet:
     """Lines that count as revenue, annotated with ``base_amount`` (cents, base currency).
 
@@ -90,12 +100,7 @@ def revenue_lines(lines: models.QuerySet | None = None) -> models.QuerySet:
     lines = lines.filter(document__kind=DocumentKind.ORDER).exclude(
         document__status=DocumentStatus.CANCELLED
     )
-    base = rates.base_currency()
-    rate = models.Case(
-        models.When(document__currency=base, then=models.Value(Decimal(1), output_field=RATE)),
-        default=_rate_subquery(),
-        output_field=RATE,
-    )
+    rate = document_rate()
     return lines.annotate(
         base_amount=Round(ExpressionWrapper(F("net_amount") * rate, output_field=MONEY), 2)
     )
@@ -120,6 +125,8 @@ def lines_by_month(lines: models.QuerySet | None = None) -> models.QuerySet:
         .annotate(month=TruncMonth("document__date"))
         .values("document__company_id", "month", "article__division_id", "article__category_id")
         .annotate(amount=Sum("base_amount"), quantity=Sum("quantity"))
+        # A month whose lines net to nothing has no row, as ``apply`` leaves none.
+        .exclude(amount=0, quantity=0)
         .order_by()
     )
 

@@ -107,13 +107,21 @@ def revenue(
         lines = aggregates.revenue_lines(
             _lines_in(period, divisions, categories, [(period.start, period.end)])
         )
+        # Rounded once: a document in the asked-for currency keeps its own amount;
+        # others go through the base currency at their date's rates.
         converted = lines.annotate(
-            target_amount=Round(
-                models.ExpressionWrapper(
-                    F("base_amount") / _target_rate_subquery(currency),
-                    output_field=aggregates.MONEY,
+            target_amount=models.Case(
+                models.When(document__currency=currency, then=F("net_amount")),
+                default=Round(
+                    models.ExpressionWrapper(
+                        F("net_amount")
+                        * aggregates.document_rate()
+                        / _target_rate_subquery(currency),
+                        output_field=aggregates.MONEY,
+                    ),
+                    2,
                 ),
-                2,
+                output_field=aggregates.MONEY,
             )
         )
         return _grouped_sum(converted, "document__company_id", "target_amount")

@@ -194,8 +194,13 @@ class Document(VersionedModel):
         return reverse("business:document", args=[self.pk])
 
     @property
-    def counts_as_revenue(self) -> bool:
-        return self.kind == DocumentKind.ORDER and self.status != DocumentStatus.CANCELLED
+    def link_kind(self) -> str:
+        """The key of this document's kind in the linkable registry (journal links)."""
+        return {
+            DocumentKind.ORDER: "sales_order",
+            DocumentKind.OFFER: "offer",
+            DocumentKind.PURCHASE: "purchase_order",
+        }[self.kind]
 
 
 class _KindManager(models.Manager.from_queryset(_NumberQuerySet)):

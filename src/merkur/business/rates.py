@@ -7,7 +7,7 @@ that currency. A missing rate is an error naming currency and day — a silent
 """
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -45,16 +45,3 @@ def rate_on(currency: str, day: datetime.date) -> Decimal:
     if rate is None:
         raise MissingRate(currency, day)
     return rate
-
-
-def to_base(amount: Decimal, currency: str, day: datetime.date) -> Decimal:
-    """``amount`` in the base currency, rounded to cents (half up) — the rounding of
-    every revenue figure, so sums of lines and the aggregate agree to the cent."""
-    return (amount * rate_on(currency, day)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def convert(amount: Decimal, currency: str, target: str, day: datetime.date) -> Decimal:
-    if currency == target:
-        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    base = amount * rate_on(currency, day)
-    return (base / rate_on(target, day)).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -26,8 +26,11 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from merkur.core.users import display_name
+
 FORMATS = ("csv", "xlsx", "pdf")
 PDF_ROW_LIMIT = 5000
+XLSX_ROW_LIMIT = 1_048_575  # a worksheet's rows, less the header
 CHUNK_SIZE = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SEPARATOR = " · "
@@ -174,7 +177,7 @@ def _xlsx_value(value):
 
     value = plain_value(value)
     if isinstance(value, str):
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -197,12 +200,21 @@ def write_xlsx(listing: Listing, target) -> None:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in _iterate(listing.rows):
+    for number, row in enumerate(_iterate(listing.rows), start=1):
+        if number > XLSX_ROW_LIMIT - 1:
+            # Say so in the file rather than write a workbook Excel cannot open.
+            sheet.append([_("More rows than a worksheet holds: export as CSV for all of them.")])
+            break
         cells = []
         for column in listing.columns:
             value = _xlsx_value(column.get(row))
-            # Text is neutralised, so it never starts with "=" and openpyxl keeps it text.
-            if isinstance(value, datetime.datetime):
+            if isinstance(value, str):
+                # Stored as a text cell: a spreadsheet shows "=HYPERLINK(…)" or
+                # "+41 44 …" as written and never evaluates it (no apostrophe needed).
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cells.append(cell)
+            elif isinstance(value, datetime.datetime):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "DD.MM.YYYY HH:MM"
                 cells.append(cell)
@@ -236,7 +248,7 @@ def _numbered_canvas(listing: Listing):
     stamp = formats.date_format(listing.stamp(), "SHORT_DATETIME_FORMAT")
     who = ""
     if listing.user is not None:
-        who = listing.user.get_full_name() or listing.user.get_username()
+        who = display_name(listing.user)
     footer_left = SEPARATOR.join(part for part in (listing.title, stamp, who) if part)
 
     class NumberedCanvas(Canvas):
@@ -419,7 +431,7 @@ def write_pdf(listing: Listing, target, *, limit: int = PDF_ROW_LIMIT) -> None:
 def _author(user) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def pdf_response(listing: Listing) -> FileResponse:

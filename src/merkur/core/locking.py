@@ -16,11 +16,12 @@ from merkur.core.models import ChangeRecord
 
 @dataclass(frozen=True)
 class ConflictingChange:
-    field: str
+    field: str  # the label, in the reader's language
     old: object
     new: object
     user: str
     at: object
+    name: str = ""  # the field's name in the data (API)
 
 
 class EditConflict(Exception):
@@ -55,6 +56,7 @@ class EditConflict(Exception):
                         new=new,
                         user=str(record.user) if record.user else "",
                         at=record.at,
+                        name=field,
                     )
                 )
         return result

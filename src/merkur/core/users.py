@@ -46,6 +46,11 @@ def user_create(
     return user
 
 
+def display_name(user) -> str:
+    """How Merkur names a user everywhere: the full name, else the login name."""
+    return user.get_full_name() or user.get_username()
+
+
 def profile_of(user) -> UserProfile:
     """The user's profile, created on first use (for superusers made by ``createsuperuser``)."""
     profile, _ = UserProfile.objects.get_or_create(

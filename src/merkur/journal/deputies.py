@@ -5,7 +5,8 @@ contact and the redirection is worked out when asked, from the absences that
 cover the day. An absent user's follow-ups go to their deputy; if the deputy is
 away too, on to the deputy's deputy, and so on to the first one who is present.
 A cycle (everybody on it away) is reported and the follow-ups stay with their
-owners — nobody present could take them.
+owners — nobody present could take them; so do they when the chain reaches a
+deputy whose account has been deactivated.
 """
 
 import datetime
@@ -22,6 +23,7 @@ class Resolution:
     handler_id: int  # who sees the follow-ups today (the owner if nobody can take them)
     chain: tuple[int, ...]  # owner, deputy, deputy's deputy … up to the handler
     cycle: tuple[int, ...] = ()  # the users on a cycle of deputies, if the chain ran into one
+    inactive: int | None = None  # a deputy whose account was deactivated, if the chain hit one
 
     @property
     def redirected(self) -> bool:
@@ -35,9 +37,8 @@ def today() -> datetime.date:
 def absences_on(day: datetime.date) -> dict[int, Absence]:
     """The absence of each user away on ``day``; of overlapping ones, the latest started."""
     found: dict[int, Absence] = {}
-    for absence in Absence.objects.filter(starts_on__lte=day, ends_on__gte=day).order_by(
-        "starts_on", "id"
-    ):
+    absences = Absence.objects.filter(starts_on__lte=day, ends_on__gte=day).select_related("deputy")
+    for absence in absences.order_by("starts_on", "id"):
         found[absence.user_id] = absence
     return found
 
@@ -48,6 +49,9 @@ def resolve(owner_id: int, away: dict[int, Absence]) -> Resolution:
     current = owner_id
     while current in away:
         deputy = away[current].deputy_id
+        if not away[current].deputy.is_active:
+            # Nobody can log in as a deactivated deputy: the owner keeps the follow-ups.
+            return Resolution(owner_id, owner_id, tuple(chain), inactive=deputy)
         if deputy in chain:
             cycle = tuple(chain[chain.index(deputy) :])
             return Resolution(owner_id, owner_id, tuple(chain), cycle)
@@ -87,7 +91,9 @@ def cycles(day: datetime.date | None = None) -> list[tuple[int, ...]]:
 def cycles_between(start: datetime.date, end: datetime.date) -> list[tuple[datetime.date, tuple]]:
     """The days from ``start`` to ``end`` with a cycle (first day of each distinct cycle)."""
     absences = list(
-        Absence.objects.filter(starts_on__lte=end, ends_on__gte=start).order_by("starts_on", "id")
+        Absence.objects.filter(starts_on__lte=end, ends_on__gte=start)
+        .select_related("deputy")
+        .order_by("starts_on", "id")
     )
     # A cycle can only begin on a day an absence begins (or on ``start``).
     days = sorted({start, *(a.starts_on for a in absences if start <= a.starts_on <= end)})

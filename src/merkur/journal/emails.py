@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from merkur.companies.models import Person
+from merkur.core.users import display_name
 from merkur.journal import richtext, services
 from merkur.journal.models import Contact, ContactKind
 
@@ -96,9 +97,11 @@ def send(*, contact: Contact, person: Person, subject: str, body: str, user) -> 
     """Send the e-mail, then record it; ``SendFailed`` when the server refused."""
     kind = email_kind() or contact.kind
     html = html_body(contact, body)
-    message = build_message(person=person, subject=subject, body=body, html=html, user=user)
     try:
+        message = build_message(person=person, subject=subject, body=body, html=html, user=user)
         message.send(fail_silently=False)
+    except BadHeaderError as error:  # a line break in the subject or an address
+        raise SendFailed(_("The subject must be a single line.")) from error
     except smtplib.SMTPRecipientsRefused as error:
         raise SendFailed(
             _("The mail server refused the address %(address)s: %(reason)s")
@@ -142,4 +145,4 @@ def _decode(reason) -> str:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)

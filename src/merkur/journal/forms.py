@@ -20,6 +20,7 @@ from merkur.companies.forms.filters import MAX_ID_DIGITS, ListFilterForm
 from merkur.companies.models import Company, Person
 from merkur.core import linkable
 from merkur.core.forms import apply_service_errors
+from merkur.core.users import display_name
 from merkur.journal import recurrence, richtext
 from merkur.journal.models import (
     ContactKind,
@@ -42,7 +43,7 @@ def _date_widget() -> forms.DateInput:
 
 
 def user_label(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -182,7 +183,41 @@ SORT_CHOICES = [
 ]
 
 
-class ContactFilterForm(ListFilterForm):
+def linked_record(kind: str | None, pk: int | None):
+    """The record of a registered linkable kind, or None (unknown kind or id)."""
+    target = linkable.kind(kind or "")
+    if target is None or not pk:
+        return None
+    return target.model.objects.filter(pk=pk).first()
+
+
+class LinkTargetMixin(forms.Form):
+    """Hidden ``link_kind``/``link_id``: the record page a list or a new contact came from."""
+
+    link_kind = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    link_id = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=10**18
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, pk = cleaned.get("link_kind"), cleaned.get("link_id")
+        if kind or pk:
+            record = linked_record(kind, pk)
+            if record is None:
+                self.add_error(None, _("The linked record does not exist."))
+                cleaned["link_kind"] = cleaned["link_id"] = None
+            cleaned["linked_record"] = record
+        return cleaned
+
+    def link(self) -> tuple[str, int] | None:
+        data = getattr(self, "cleaned_data", {})
+        if data.get("linked_record") is None:
+            return None
+        return data["link_kind"], data["link_id"]
+
+
+class ContactFilterForm(LinkTargetMixin, ListFilterForm):
     """The journal's filters. GET parameters: q, date_from, date_to, kind_group, kind,
     type_group, type, company, person, recorded_by, owner, state, sort, cursor."""
 
@@ -194,7 +229,6 @@ class ContactFilterForm(ListFilterForm):
     state = forms.ChoiceField(label=_("Follow-up"), choices=STATE_CHOICES, required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=SORT_CHOICES, required=False)
     cursor = forms.CharField(required=False, widget=forms.HiddenInput, max_length=1000)
-
     sorts = SORTS
 
     def __init__(self, data, *args, **kwargs):
@@ -271,6 +305,7 @@ class ContactFilterForm(ListFilterForm):
             recorded_by=pk("recorded_by"),
             owner=pk("owner"),
             state=values.get("state") or State.ALL,
+            link=self.link(),
         )
 
     def describe(self) -> list[tuple[str, str]]:
@@ -279,11 +314,14 @@ class ContactFilterForm(ListFilterForm):
         pairs = []
         for name, field in self.fields.items():
             value = values.get(name)
-            if name in ("cursor", "sort") or value in (None, "", []):
+            if name in ("cursor", "sort", "link_kind", "link_id") or value in (None, "", []):
                 continue
             if isinstance(field, forms.ChoiceField) and not isinstance(field, GroupedItemField):
                 value = dict(field.choices).get(value, value)
             pairs.append((str(field.label), str(value)))
+        record = values.get("linked_record")
+        if record is not None:
+            pairs.append((str(_("Linked to")), str(record)))
         return pairs
 
 
@@ -592,7 +630,7 @@ class ContactForm(RecurrenceMixin, MerkurForm):
         return list(self.cleaned_data.get("people") or [])
 
 
-class ContactCreateForm(ContactForm):
+class ContactCreateForm(LinkTargetMixin, ContactForm):
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     def __init__(self, *args, **kwargs):

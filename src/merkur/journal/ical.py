@@ -12,17 +12,19 @@ import icalendar
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from merkur.core.users import display_name
 from merkur.journal import richtext
 
 EVENT_LENGTH = datetime.timedelta(minutes=30)
 # The start of a long report is enough in a calendar; the link leads to the rest,
 # and a feed of hundreds of follow-ups stays small for the programs polling it.
 TEXT_LIMIT = 2000
+READ_LENGTH = 3 * TEXT_LIMIT  # of the stored HTML, to have TEXT_LIMIT characters of text
 PRODID = "-//Merkur CRM//Follow-ups//DE"
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def summary(contact) -> str:
@@ -45,8 +47,10 @@ def description(contact) -> str:
             _("Follow-up of %(owner)s, yours as deputy today.")
             % {"owner": _name(contact.follow_up_owner)}
         )
-    plain = richtext.to_plain(contact.text).strip()
-    if len(plain) > TEXT_LIMIT:
+    # The feed reads only the start of each text (``queries.with_text_start``).
+    start = contact.text_start if hasattr(contact, "text_start") else contact.text
+    plain = richtext.to_plain(start).strip()
+    if len(start) >= READ_LENGTH or len(plain) > TEXT_LIMIT:
         plain = plain[:TEXT_LIMIT].rstrip() + " …"
     if plain:
         lines.extend(["", plain])

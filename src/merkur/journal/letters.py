@@ -18,6 +18,7 @@ from django.utils.translation import pgettext
 from merkur.addresses import postal
 from merkur.companies.models import Company, Person
 from merkur.companies.models.person import GENERIC_LETTER_SALUTATION
+from merkur.core.users import display_name
 from merkur.journal import richtext
 
 SENDER_LINE_SEPARATOR = " · "
@@ -143,11 +144,11 @@ def build(contact, *, person: Person | None, user, day: datetime.date | None = N
             paragraph(line, after=8)
     paragraph(after=8)
     paragraph(_("Kind regards"), after=30)
-    paragraph(user.get_full_name() or user.get_username())
+    paragraph(display_name(user))
     paragraph(settings.MERKUR_SENDER.get("name") or "")
 
     document.core_properties.title = contact.subject
-    document.core_properties.author = user.get_full_name() or user.get_username()
+    document.core_properties.author = display_name(user)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

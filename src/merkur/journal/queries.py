@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from merkur.core.pagination import Ordering
@@ -96,6 +97,15 @@ class ContactFilter:
 
     def is_empty(self) -> bool:
         return self == ContactFilter()
+
+
+TEXT_START = 300  # characters of a contact's text a list row reads (a report can be long)
+
+
+def with_text_start(queryset: QuerySet, length: int = TEXT_START) -> QuerySet:
+    """Leave the (possibly long) text and the search words unread; ``text_start`` holds
+    the first ``length`` characters, enough for a list's preview or an excerpt."""
+    return queryset.defer("text", "search_text").annotate(text_start=Substr("text", 1, length))
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:

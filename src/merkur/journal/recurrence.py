@@ -7,19 +7,33 @@ wall-clock time: a weekly 09:00 call stays at 09:00 across daylight saving.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from dateutil import rrule
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_KEYS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYSETPOS", "BYMONTH", "COUNT", "UNTIL", "WKST"}
+_KEYS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "COUNT", "UNTIL", "WKST"}
+# What each frequency may be narrowed by: the schedules of the form, in RFC 5545
+# terms. Narrower than RFC 5545 on purpose — combinations such as a daily rule on
+# 30 February never fire, and searching for their next date would take seconds.
+_ALLOWED = {
+    "DAILY": {"FREQ", "INTERVAL", "COUNT", "UNTIL"},
+    "WEEKLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"},
+    "MONTHLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY"},
+    "YEARLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH"},
+}
+_NTH_DAY = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
 MAX_INTERVAL = 999
 MAX_COUNT = 1000
+# A valid rule must fire within this time from its start.
+_HORIZON = datetime.timedelta(days=366 * 8)
 
 
 @dataclass(frozen=True)
@@ -71,8 +85,12 @@ def parse(rule: str) -> dict[str, str]:
                 _("“%(part)s” is not a valid part of a recurrence rule.") % {"part": item}
             )
         parts[key] = value.strip().upper()
+    if parts.get("UNTIL", "").endswith("Z"):
+        # Occurrences are local wall-clock times; a UTC end becomes that day locally.
+        parts["UNTIL"] = parts["UNTIL"][:-1]
     if parts.get("FREQ") not in FREQUENCIES:
         raise _invalid(_("A recurrence needs a frequency: daily, weekly, monthly or yearly."))
+    _check_narrowing(parts)
     if "COUNT" in parts and "UNTIL" in parts:
         raise _invalid(_("A recurrence ends either after a number of times or on a date."))
     interval = parts.get("INTERVAL", "1")
@@ -83,22 +101,57 @@ def parse(rule: str) -> dict[str, str]:
     count = parts.get("COUNT")
     if count is not None and (not count.isdigit() or not 1 <= int(count) <= MAX_COUNT):
         raise _invalid(_("The number of times must be from 1 to %(max)d.") % {"max": MAX_COUNT})
+    start = datetime.datetime(2000, 1, 1)
     try:
-        rrule.rrulestr(
-            "RRULE:" + ";".join(f"{k}={v}" for k, v in parts.items()),
-            dtstart=datetime.datetime(2000, 1, 1),
-            forceset=False,
-        )
+        rrule.rrulestr("RRULE:" + _join_parts(parts), dtstart=start)
+        # A rule that never fires (30 February, the 5th day of a day) would make a
+        # search for the next date run to the year 9999; a real schedule repeats
+        # within a few years. Checked with an end set, so the check itself is bounded.
+        probe = {k: v for k, v in parts.items() if k not in ("COUNT", "UNTIL")}
+        probe["UNTIL"] = f"{start + _HORIZON:%Y%m%dT%H%M%S}"
+        fires = rrule.rrulestr("RRULE:" + _join_parts(probe), dtstart=start).after(start, inc=True)
     except (ValueError, TypeError) as error:
         raise _invalid(
             _("The recurrence rule is not valid: %(error)s") % {"error": error}
         ) from None
+    if fires is None:
+        raise _invalid(_("This recurrence rule never produces a date."))
     return parts
+
+
+def _join_parts(parts: dict[str, str]) -> str:
+    return ";".join(f"{k}={v}" for k, v in parts.items())
+
+
+def _check_narrowing(parts: dict[str, str]) -> None:
+    freq = parts["FREQ"]
+    extra = set(parts) - _ALLOWED[freq]
+    if extra:
+        raise _invalid(
+            _("A %(freq)s recurrence cannot be narrowed by %(parts)s.")
+            % {"freq": freq.lower(), "parts": ", ".join(sorted(extra))}
+        )
+    days = [d for d in parts.get("BYDAY", "").split(",") if d]
+    for day in days:
+        match = _NTH_DAY.match(day)
+        if not match or (match.group(1) and freq in ("DAILY", "WEEKLY")):
+            raise _invalid(_("“%(day)s” is not a day of the week.") % {"day": day})
+    if freq in ("MONTHLY", "YEARLY"):
+        if "BYDAY" in parts and "BYMONTHDAY" in parts:
+            raise _invalid(_("Choose either a day of the month or a weekday, not both."))
+        if len(days) > 1 and any(_NTH_DAY.match(d).group(1) for d in days):
+            raise _invalid(_("Only one weekday can be numbered (e.g. the last Friday)."))
+        month_day = parts.get("BYMONTHDAY")
+        if month_day is not None and month_day not in {str(n) for n in [*range(1, 32), -1]}:
+            raise _invalid(_("The day of the month must be from 1 to 31, or -1 for the last day."))
+    for month in filter(None, parts.get("BYMONTH", "").split(",")):
+        if month not in {str(n) for n in range(1, 13)}:
+            raise _invalid(_("“%(month)s” is not a month (1–12).") % {"month": month})
 
 
 def normalise(rule: str) -> str:
     """The rule in the canonical spelling we store (upper case, no ``RRULE:``)."""
-    return ";".join(f"{k}={v}" for k, v in parse(rule).items())
+    return _join_parts(parse(rule))
 
 
 def _local_naive(moment: datetime.datetime) -> datetime.datetime:
@@ -226,6 +279,9 @@ def describe(rule: str, start: datetime.datetime | None = None) -> str:
             text = _("%(every)s on the last day") % {"every": text}
         else:
             text = _("%(every)s on the %(day)d.") % {"every": text, "day": day}
+    if "BYMONTH" in parts:
+        months = [str(MONTHS[int(m)]) for m in parts["BYMONTH"].split(",")]
+        text = _("%(every)s in %(months)s") % {"every": text, "months": _join(months)}
     if "COUNT" in parts:
         count = int(parts["COUNT"])
         text += ", " + ngettext("%(n)d time", "%(n)d times", count) % {"n": count}

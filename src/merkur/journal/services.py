@@ -151,7 +151,10 @@ def contact_update(
 ) -> Contact:
     contact = lock_for_update(Contact, contact.pk, expected_version)
     before = _snapshot(contact)
+    old_company = contact.company_id
     _assign(contact, data)
+    if contact.company_id != old_company and contact.company.archived_at is not None:
+        raise ValidationError({"company": _("This company is archived.")})
     if people is not None:
         people = list(people)
         _check_people(contact.company, people)
@@ -163,6 +166,9 @@ def contact_update(
     contact.save()
     if people is not None:
         contact.people.set(people)
+    if contact.is_recurring and contact.series_id is None:  # made recurring by this edit
+        Contact.objects.filter(pk=contact.pk).update(series=contact)
+        contact.series_id = contact.pk
     changes = diff(before, _snapshot(contact))
     if changes:
         record_change(
@@ -204,6 +210,9 @@ def _next_occurrence(contact: Contact, by) -> Contact | None:
     )
     if due is None:
         return None
+    owner = contact.follow_up_owner
+    if not owner.is_active:  # left the company: whoever closed this one carries on
+        owner = by
     following = Contact.objects.create(
         occurred_at=due,
         company=contact.company,
@@ -212,7 +221,7 @@ def _next_occurrence(contact: Contact, by) -> Contact | None:
         subject=contact.subject,
         text="",
         recorded_by=by,
-        follow_up_owner=contact.follow_up_owner,
+        follow_up_owner=owner,
         follow_up_due=due,
         recurrence_rule=contact.recurrence_rule,
         recurrence_start=contact.recurrence_start,
@@ -221,6 +230,10 @@ def _next_occurrence(contact: Contact, by) -> Contact | None:
         search_text=search_words(contact.subject),
     )
     following.people.set(contact.people.all())
+    ContactLink.objects.bulk_create(
+        ContactLink(contact=following, kind=link.kind, object_id=link.object_id)
+        for link in contact.links.all()
+    )
     record_change(
         obj=following,
         action=Action.CREATE,

@@ -13,6 +13,7 @@ from django_countries import countries
 
 from merkur.companies.services import address_change_label
 from merkur.core.audit import field_label
+from merkur.core.users import display_name
 
 register = template.Library()
 
@@ -122,4 +123,4 @@ def who(user) -> str:
     """The name shown for the author of a change (the system when nobody)."""
     if user is None:
         return _("system")
-    return user.get_full_name() or user.get_username()
+    return display_name(user)

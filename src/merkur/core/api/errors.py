@@ -29,7 +29,8 @@ class ErrorOut(Schema):
 
 
 class ChangeOut(Schema):
-    field: str
+    field: str  # the field's name, as in the request and response bodies
+    label: str  # its label in the caller's language
     old: Any = None
     new: Any = None
     user: str
@@ -107,7 +108,14 @@ def install(api: NinjaAPI) -> None:
             "errors": {},
             "current_version": exc.current.version,
             "changes": [
-                {"field": c.field, "old": c.old, "new": c.new, "user": c.user, "at": c.at}
+                {
+                    "field": c.name,
+                    "label": c.field,
+                    "old": c.old,
+                    "new": c.new,
+                    "user": c.user,
+                    "at": c.at,
+                }
                 for c in exc.changes
             ],
         }

@@ -29,8 +29,10 @@ from merkur.core.api.errors import (
 )
 from merkur.core.api.pagination import paginate
 from merkur.core.api.schemas import clean_values, ref, refs, resolve_ids
-from merkur.core.roles import Capability, has_capability
-from merkur.journal import recurrence, richtext, services
+from merkur.core.roles import Capability
+from merkur.core.users import display_name
+from merkur.journal import queries, recurrence, richtext, services
+from merkur.journal.access import can_delete_attachment, can_delete_contact
 from merkur.journal.api.schemas import (
     AttachmentOut,
     ContactIn,
@@ -69,7 +71,7 @@ def user_out(user) -> dict | None:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def _grouped(entry) -> dict | None:
@@ -105,7 +107,7 @@ def summary_out(contact: Contact) -> dict:
         "kind": _grouped(contact.kind),
         "type": _grouped(contact.type),
         "subject": contact.subject,
-        "excerpt": richtext.to_plain(contact.text)[:EXCERPT_LENGTH],
+        "excerpt": richtext.to_plain(_text_start(contact))[:EXCERPT_LENGTH],
         "recorded_by": user_out(contact.recorded_by),
         "follow_up": follow_up_out(contact),
         "recurring": contact.is_recurring,
@@ -185,6 +187,11 @@ def contact_out(contact: Contact) -> dict:
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
     }
+
+
+def _text_start(contact: Contact) -> str:
+    # List rows read only the start of the text (``queries.with_text_start``).
+    return contact.text_start if hasattr(contact, "text_start") else contact.text
 
 
 def with_details(queryset: QuerySet) -> QuerySet:
@@ -287,7 +294,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactQuery]):
         # Contacts without a follow-up have no due date to sort (or page) by.
         queryset = queryset.filter(follow_up_due__isnull=False)
     return paginate(
-        with_details(queryset),
+        queries.with_text_start(with_details(queryset)),
         SORTS[filters.sort],
         page=filters,
         serialize=summary_out,
@@ -361,8 +368,7 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
 )
 def delete_contact(request: HttpRequest, contact_id: int):
     contact = contact_for(request, contact_id, write=True)
-    own = contact.recorded_by_id == request.auth.pk
-    if not own and not has_capability(request.auth, Capability.MANAGE_JOURNAL):
+    if not can_delete_contact(request.auth, contact):
         raise PermissionDenied
     services.contact_delete(contact=contact, by=request.auth)
     return Status(204, None)
@@ -495,20 +501,26 @@ def download_contact_attachment(request: HttpRequest, contact_id: int, attachmen
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(
+    response = FileResponse(
         handle,
         as_attachment=True,
         filename=attachment.name,
         content_type=attachment.content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.delete(
     "/{contact_id}/attachments/{attachment_id}",
     response={204: None, **WRITE_ERRORS},
     summary="Delete an attachment",
+    description="Whoever uploaded it, whoever may delete the contact, or an administrator.",
 )
 def delete_contact_attachment(request: HttpRequest, contact_id: int, attachment_id: int):
     contact = contact_for(request, contact_id, write=True)
-    services.attachment_delete(attachment=_attachment_for(contact, attachment_id), by=request.auth)
+    attachment = _attachment_for(contact, attachment_id)
+    if not can_delete_attachment(request.auth, attachment):
+        raise PermissionDenied
+    services.attachment_delete(attachment=attachment, by=request.auth)
     return Status(204, None)

@@ -169,12 +169,13 @@ def _visible(request: HttpRequest) -> QuerySet:
 
 
 def _absence_for(request: HttpRequest, absence_id: int, *, write: bool = False) -> Absence:
-    """The absence if the caller may see it (``write``: change it); 403/404 otherwise."""
-    require_capability(request, Capability.WRITE_JOURNAL if write else Capability.VIEW_JOURNAL)
-    absence = get_object_or_404(_absences(), pk=absence_id)
-    me = request.auth.pk
-    mine = absence.user_id == me or (not write and absence.deputy_id == me)
-    if not mine and not _can_manage(request):
+    """The absence if the caller may see it (404 otherwise, as on the pages) and, with
+    ``write``, change it (403 for the deputy, who sees it but does not own it).
+
+    Every user records their own absences, so viewing the journal is enough."""
+    require_capability(request, Capability.VIEW_JOURNAL)
+    absence = get_object_or_404(_visible(request), pk=absence_id)
+    if write and absence.user_id != request.auth.pk and not _can_manage(request):
         raise PermissionDenied
     return absence
 
@@ -227,7 +228,7 @@ def list_absences(request: HttpRequest, filters: Query[AbsenceQuery]):
     "same user are refused (422).",
 )
 def create_absence(request: HttpRequest, payload: AbsenceIn):
-    require_capability(request, Capability.WRITE_JOURNAL)
+    require_capability(request, Capability.VIEW_JOURNAL)
     user = _whose(request, payload.user)
     data = {**_absence_data(payload, user), "user": user}
     absence = services.absence_create(data=data, by=request.auth)

@@ -1,5 +1,7 @@
 """Journal template helpers: the contact panel of company and person pages, URLs, badges."""
 
+from urllib.parse import urlencode
+
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch
@@ -10,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from merkur.companies.models import Company, Person
 from merkur.core.roles import Capability, has_capability
-from merkur.journal import queries, richtext
+from merkur.core.users import display_name
+from merkur.journal import queries, richtext, services
 
 register = template.Library()
 
@@ -26,18 +29,26 @@ PANEL_FIELDS = [
 
 
 @register.inclusion_tag("journal/partials/contact_panel.html", takes_context=True)
-def contact_panel(context, record) -> dict:
-    """The latest contacts of a company or person (also those linked to it).
+def contact_panel(context, record, kind: str = "") -> dict:
+    """The latest contacts of a record: a company's or person's own and linked ones, or
+    those linked to a record of another linkable ``kind`` (an order, a batch …).
 
     Two queries: the contacts with their kind, type and owner; their people.
     """
     request = context["request"]
     user = request.user
     is_company = isinstance(record, Company)
+    if not kind:
+        kind = "company" if is_company else "person"
     visible = has_capability(user, Capability.VIEW_JOURNAL)
     contacts = []
     if visible:
-        rows = queries.for_company(record.pk) if is_company else queries.for_person(record.pk)
+        if kind == "company":
+            rows = queries.for_company(record.pk)
+        elif kind == "person":
+            rows = queries.for_person(record.pk)
+        else:
+            rows = services.linked_contacts(kind, record.pk)
         rows = (
             rows.select_related("kind", "type", "follow_up_owner", "recorded_by", "company")
             .only(*PANEL_FIELDS)
@@ -47,7 +58,10 @@ def contact_panel(context, record) -> dict:
             .order_by("-occurred_at", "-id")
         )
         contacts = list(rows[:PANEL_LIMIT])
-    key = "company" if is_company else "person"
+    if kind in ("company", "person"):
+        query = f"{kind}={record.pk}"
+    else:
+        query = urlencode({"link_kind": kind, "link_id": record.pk})
     return {
         "record": record,
         "is_company": is_company,
@@ -56,8 +70,8 @@ def contact_panel(context, record) -> dict:
         and getattr(record, "archived_at", None) is None,
         "contacts": contacts,
         "more": len(contacts) >= PANEL_LIMIT,
-        "create_url": f"{reverse('journal:contact_create')}?{key}={record.pk}",
-        "list_url": f"{reverse('journal:list')}?{key}={record.pk}",
+        "create_url": f"{reverse('journal:contact_create')}?{query}",
+        "list_url": f"{reverse('journal:list')}?{query}",
         "now": timezone.now(),
         "request": request,
     }
@@ -93,7 +107,7 @@ def text_preview(html: str, words: int = 14) -> str:
 def user_name(user) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 @register.filter

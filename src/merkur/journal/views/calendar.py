@@ -64,11 +64,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     user = found.user
     CalendarFeed.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-    contacts = (
-        queries.follow_ups_for(user)
-        .contacts.select_related("company", "follow_up_owner")
-        .prefetch_related("people")[:FEED_LIMIT]
-    )
+    contacts = queries.with_text_start(
+        queries.follow_ups_for(user).contacts.select_related("company", "follow_up_owner"),
+        ical.READ_LENGTH,
+    ).prefetch_related("people")[:FEED_LIMIT]
     host = request.get_host().split(":")[0]
     with translation.override(users.profile_of(user).locale):
         body = ical.feed(

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.db.models.functions import Substr
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -27,9 +26,10 @@ from merkur.core import linkable
 from merkur.core.audit import history_of
 from merkur.core.locking import EditConflict
 from merkur.core.pagination import COUNT_CAP, capped_count
-from merkur.core.roles import Capability, has_capability
+from merkur.core.roles import Capability
 from merkur.core.views import capability_required
-from merkur.journal import recurrence, services
+from merkur.journal import queries, recurrence, services
+from merkur.journal.access import can_delete_attachment, can_delete_contact
 from merkur.journal.forms import (
     AttachmentForm,
     ContactCreateForm,
@@ -39,13 +39,13 @@ from merkur.journal.forms import (
     LinkForm,
     apply_contact_errors,
     contact_initial,
+    linked_record,
 )
 from merkur.journal.models import Contact, ContactAttachment, ContactLink
 from merkur.journal.queries import SORTS
 
 VIEW = Capability.VIEW_JOURNAL
 WRITE = Capability.WRITE_JOURNAL
-TEXT_PREVIEW = 300  # characters of the text the list reads for its preview
 RELATED_LIMIT = 20  # occurrences, follow-ups and history rows on the detail page
 HISTORY_LIMIT = 50
 UPCOMING = 5
@@ -67,10 +67,12 @@ def _contact(pk: int) -> Contact:
     )
 
 
-def can_delete(user, contact: Contact) -> bool:
-    if has_capability(user, Capability.MANAGE_JOURNAL):
-        return True
-    return has_capability(user, WRITE) and contact.recorded_by_id == user.pk
+def _attachments(user, contact: Contact) -> list[ContactAttachment]:
+    attachments = list(contact.attachments.select_related("uploaded_by"))
+    for attachment in attachments:
+        attachment.contact = contact  # for the check below, without a query each
+        attachment.deletable = can_delete_attachment(user, attachment)
+    return attachments
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -92,10 +94,12 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET)
     sort = form.sort()
     rows = (
-        Contact.objects.select_related("company", "kind", "type", "recorded_by", "follow_up_owner")
-        # A report can be long; the list shows its first words only.
-        .defer("search_text", "text", "company__search_text", "company__notes")
-        .annotate(text_start=Substr("text", 1, TEXT_PREVIEW))
+        queries.with_text_start(
+            Contact.objects.select_related(
+                "company", "kind", "type", "recorded_by", "follow_up_owner"
+            )
+        )
+        .defer("company__search_text", "company__notes")
         .prefetch_related(
             Prefetch("people", queryset=Person.objects.only("id", "first_name", "last_name"))
         )
@@ -207,7 +211,7 @@ def _detail_context(request: HttpRequest, contact: Contact, **extra) -> dict:
         "contact": contact,
         "people": people,
         "links": _links(contact),
-        "attachments": list(contact.attachments.select_related("uploaded_by")),
+        "attachments": _attachments(request.user, contact),
         "state": _follow_up_state(contact, now),
         "recurrence": _recurrence(contact, now),
         "series": series,
@@ -217,7 +221,7 @@ def _detail_context(request: HttpRequest, contact: Contact, **extra) -> dict:
             ]
         ),
         "history": history,
-        "can_delete": can_delete(request.user, contact),
+        "can_delete": can_delete_contact(request.user, contact),
         "has_email": any(p.email for p in people),
         "link_form": extra.pop("link_form", None) or LinkForm(),
         "attachment_form": AttachmentForm(),
@@ -254,6 +258,16 @@ def _prefill(request: HttpRequest) -> dict:
     if person is not None and (company is None or person.company_id == company.pk):
         company = person.company
         initial["people"] = [person.pk]
+    # From a record page (an order, a batch …): the contact is linked to it, and the
+    # record's company (customer or supplier) is the contact's company.
+    link_id = request.GET.get("link_id", "")
+    if link_id.isdigit() and len(link_id) <= 18:
+        record = linked_record(request.GET.get("link_kind"), int(link_id))
+        if record is not None:
+            initial["link_kind"], initial["link_id"] = request.GET["link_kind"], record.pk
+            owner = getattr(record, "company", None) or getattr(record, "customer", None)
+            if company is None and isinstance(owner, Company) and owner.archived_at is None:
+                company = owner
     if company is not None:
         initial["company"] = company
     return initial
@@ -270,8 +284,12 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 with transaction.atomic():
+                    link = form.link()
                     contact = services.contact_create(
-                        data=form.contact_data(), by=request.user, people=form.people()
+                        data=form.contact_data(),
+                        by=request.user,
+                        people=form.people(),
+                        links=[link] if link else [],
                     )
                     for upload in files:
                         services.attachment_add(contact=contact, upload=upload, by=request.user)
@@ -335,7 +353,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(WRITE)
 def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact(pk)
-    if not can_delete(request.user, contact):
+    if not can_delete_contact(request.user, contact):
         raise PermissionDenied
     if request.method == "POST":
         services.contact_delete(contact=contact, by=request.user)
@@ -393,14 +411,18 @@ def follow_up_skip(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _next_initial(contact: Contact, user) -> dict:
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    # The next follow-up a week on at nine — a starting point the user adjusts.
+    due = (now + datetime.timedelta(days=7)).replace(hour=9, minute=0)
     return {
-        "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+        "occurred_at": now,
         "company": contact.company,
         "people": list(contact.people.all()),
         "kind": contact.kind_id,
         "type": contact.type_id,
         "subject": contact.subject,
         "follow_up_owner": user.pk if user.is_active else None,
+        "follow_up_due": due,
     }
 
 
@@ -487,6 +509,8 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(ContactAttachment.objects.select_related("contact"), pk=pk)
+    if not can_delete_attachment(request.user, attachment):
+        raise PermissionDenied
     services.attachment_delete(attachment=attachment, by=request.user)
     messages.success(request, _("Attachment “%(name)s” removed.") % {"name": attachment.name})
     return redirect(attachment.contact.get_absolute_url() + "#attachments")

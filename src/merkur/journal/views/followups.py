@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from merkur.companies.models import Person
 from merkur.core.roles import Capability, has_capability
+from merkur.core.users import display_name
 from merkur.core.views import capability_required
 from merkur.journal import queries
 
@@ -31,7 +32,7 @@ PANEL_LIMIT = 10  # on the start page
 
 
 def user_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from merkur.companies.models import Person
 from merkur.core import listexport
 from merkur.core.listexport import Column
 from merkur.core.roles import Capability
+from merkur.core.users import display_name
 from merkur.core.views import capability_required
 from merkur.journal import emails, letters, queries, richtext
 from merkur.journal.forms import ContactFilterForm
@@ -22,7 +23,7 @@ from merkur.journal.models import Contact
 
 
 def _user_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+    return display_name(user) if user else ""
 
 
 def export_format(request: HttpRequest) -> str | None:
@@ -149,6 +150,12 @@ class ContactEmailForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
+
+    def clean_subject(self) -> str:
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise forms.ValidationError(_("The subject must be a single line."))
+        return subject
 
     def person(self) -> Person:
         return self.people[self.cleaned_data["recipient"]]

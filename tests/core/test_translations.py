@@ -24,7 +24,7 @@ def _unquote(line: str) -> str:
 
 
 def parse_po(path: Path) -> list[dict]:
-    """Entries of a .po file: msgid, msgid_plural, msgstr (list of forms), flags.
+    """Entries of a .po file: msgctxt, msgid, msgid_plural, msgstr (list of forms), flags.
 
     Small on purpose: enough for the catalogs ``makemessages`` writes, so the
     test needs no extra package. Obsolete (``#~``) entries are skipped.
@@ -45,6 +45,8 @@ def parse_po(path: Path) -> list[dict]:
             entry["flags"].update(f.strip() for f in line[2:].split(","))
         elif line.startswith("#"):
             continue
+        elif line.startswith("msgctxt"):
+            field, entry["msgctxt"] = "msgctxt", _unquote(line)
         elif line.startswith("msgid_plural"):
             field, entry["msgid_plural"] = "msgid_plural", _unquote(line)
         elif line.startswith("msgid"):
@@ -98,8 +100,8 @@ def test_german_translations_keep_every_placeholder_and_tag():
 
 
 def test_swiss_catalog_is_the_german_one_with_ss_for_eszett():
-    german = {e["msgid"]: e["msgstr"] for e in messages("de")}
-    swiss = {e["msgid"]: e["msgstr"] for e in messages("de_CH")}
+    german = {(e.get("msgctxt"), e["msgid"]): e["msgstr"] for e in messages("de")}
+    swiss = {(e.get("msgctxt"), e["msgid"]): e["msgstr"] for e in messages("de_CH")}
     expected = {
         msgid: {n: text.replace("ß", "ss") for n, text in forms.items()}
         for msgid, forms in german.items()
@@ -112,10 +114,15 @@ def test_compiled_catalog_matches_the_po_file(language):
     # CI has no msgfmt step: the committed .mo must carry every current translation.
     with (LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
+    def compiled_text(entry: dict) -> str:
+        if "msgctxt" in entry:
+            return compiled.pgettext(entry["msgctxt"], entry["msgid"])
+        return compiled.gettext(entry["msgid"])
+
     stale = [
         entry["msgid"]
         for entry in messages(language)
-        if "msgid_plural" not in entry and compiled.gettext(entry["msgid"]) != entry["msgstr"][0]
+        if "msgid_plural" not in entry and compiled_text(entry) != entry["msgstr"][0]
     ]
     assert stale == []
 

@@ -174,7 +174,7 @@ def test_letter_to_a_german_person(readonly_client, sales_user, master, salutati
         company, by=sales_user, people=[person], subject="Angebot für Öfen", text=TEXT
     )
     response, paragraphs = letter(readonly_client, contact)
-    assert 'filename="letter-angebot-fur-ofen.docx"' in response["Content-Disposition"]
+    assert 'filename="brief-angebot-fur-ofen.docx"' in response["Content-Disposition"]
     lines = texts(paragraphs)
     block = lines[lines.index("Saarwerk GmbH") : lines.index("Saarwerk GmbH") + 4]
     assert block == ["Saarwerk GmbH", "Frau Dr. Erika Muster", "Am Hafen 3", "66111 Saarbrücken"]

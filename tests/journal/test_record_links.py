@@ -46,7 +46,7 @@ def test_a_linked_contact_shows_on_the_order_page(sales_client, sales_user, orde
 
 
 def test_recording_from_the_order_page_links_the_contact(sales_client, order):
-    kinds, types = contact_master()
+    kinds, _types = contact_master()
     url = reverse("journal:contact_create") + f"?link_kind=sales_order&link_id={order.pk}"
     form = sales_client.get(url).context["form"]
     assert form.initial["company"] == order.company

@@ -128,8 +128,8 @@ def _check_narrowing(parts: dict[str, str]) -> None:
     extra = set(parts) - _ALLOWED[freq]
     if extra:
         raise _invalid(
-            _("A %(freq)s recurrence cannot be narrowed by %(parts)s.")
-            % {"freq": freq.lower(), "parts": ", ".join(sorted(extra))}
+            _("“%(freq)s” cannot be narrowed by %(parts)s.")
+            % {"freq": _every(freq, 1), "parts": ", ".join(sorted(extra))}
         )
     days = [d for d in parts.get("BYDAY", "").split(",") if d]
     for day in days:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from merkur.companies.models import Person
@@ -133,7 +133,7 @@ def contact_letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ContactEmailForm(forms.Form):
-    recipient = forms.TypedChoiceField(label=gettext_lazy("To"), coerce=int)
+    recipient = forms.TypedChoiceField(label=pgettext_lazy("e-mail recipient", "To"), coerce=int)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     body = forms.CharField(
         label=gettext_lazy("Text"),

@@ -114,6 +114,7 @@ def test_compiled_catalog_matches_the_po_file(language):
     # CI has no msgfmt step: the committed .mo must carry every current translation.
     with (LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
+
     def compiled_text(entry: dict) -> str:
         if "msgctxt" in entry:
             return compiled.pgettext(entry["msgctxt"], entry["msgid"])

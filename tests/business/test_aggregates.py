@@ -1,5 +1,6 @@
 """The revenue aggregate always equals the figure computed from the raw lines."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
@@ -87,6 +88,10 @@ step = st.one_of(
         st.dates(datetime.date(2024, 1, 1), datetime.date(2026, 12, 31)),
         st.decimals(Decimal("0.5"), Decimal("2"), places=4),
     ),
+    st.tuples(st.just("delete"), st.sampled_from(["O-1", "O-2", "O-3"])),
+    # an article moves to the other division and/or category
+    st.tuples(st.just("move"), st.integers(0, 2), st.booleans(), st.booleans()),
+    st.tuples(st.just("unrate"), st.integers(0, 5)),
 )
 
 
@@ -100,25 +105,63 @@ def test_aggregate_equals_lines_after_any_sequence_of_writes(catalog, steps):
     from merkur.business.models import Document, ExchangeRate
 
     Document.objects.all().delete()
-    ExchangeRate.objects.exclude(valid_from=datetime.date(2020, 1, 1)).delete()
+    ExchangeRate.objects.all().delete()
+    ExchangeRate.objects.create(currency="CHF", valid_from=datetime.date(2020, 1, 1), rate=1.05)
+    divisions = sorted({a.division for a in articles}, key=lambda d: d.pk)
+    categories = sorted({a.category for a in articles}, key=lambda c: c.pk)
+    for article, division, category in zip(articles, [0, 0, 1], [0, 1, 0], strict=True):
+        services.article_save(
+            number=article.number,
+            data={"division": divisions[division], "category": categories[category]},
+        )
     for item in steps:
         if item[0] == "rate":
             services.rate_set(currency="CHF", valid_from=item[1], rate=item[2])
-            continue
-        _kind, number, company, day, currency, status, lines = item
-        services.document_save(
-            kind=DocumentKind.ORDER,
-            number=number,
-            data={
-                "company": companies[company],
-                "date": day,
-                "currency": currency,
-                "status": status,
-            },
-            lines=[{**ln, "article": articles[ln["article"]]} for ln in lines],
-        )
+        elif item[0] == "delete":
+            document = Document.objects.filter(kind=DocumentKind.ORDER, number=item[1]).first()
+            if document:
+                services.document_delete(document=document)
+        elif item[0] == "move":
+            article = Article.objects.get(pk=articles[item[1]].pk)
+            data = {}
+            if item[2]:
+                data["division"] = next(d for d in divisions if d.pk != article.division_id)
+            if item[3]:
+                data["category"] = next(c for c in categories if c.pk != article.category_id)
+            services.article_save(number=article.number, data=data)
+        elif item[0] == "unrate":
+            entries = list(ExchangeRate.objects.order_by("valid_from"))
+            if not entries:
+                continue
+            entry = entries[item[1] % len(entries)]
+            kept = entry.pk
+            try:
+                services.rate_delete(entry=entry)
+            except rates.MissingRate:
+                # Refused: orders would be left without a rate; nothing changed.
+                assert ExchangeRate.objects.filter(pk=kept).exists()
+        else:
+            _kind, number, company, day, currency, status, lines = item
+            # A CHF order after its rate was deleted is refused (and changes nothing).
+            with contextlib.suppress(rates.MissingRate):
+                services.document_save(
+                    kind=DocumentKind.ORDER,
+                    number=number,
+                    data={
+                        "company": companies[company],
+                        "date": day,
+                        "currency": currency,
+                        "status": status,
+                    },
+                    lines=[
+                        {**ln, "article": Article.objects.get(pk=articles[ln["article"]].pk)}
+                        for ln in lines
+                    ],
+                )
         assert stored() == computed()
-    assert stored() == computed()
+    before = stored()
+    aggregates.rebuild()
+    assert stored() == before
 
 
 def test_missing_rate_names_currency_and_day(catalog):

@@ -36,11 +36,15 @@ def counts(document: Document) -> bool:
 
 
 def _shares(document: Document) -> dict[tuple[int, int], list[Decimal]]:
-    rate = rates.rate_on(document.currency, document.date)
     shares: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    lines = DocumentLine.objects.filter(document=document).values_list(
-        "article__division_id", "article__category_id", "net_amount", "quantity"
+    lines = list(
+        DocumentLine.objects.filter(document=document).values_list(
+            "article__division_id", "article__category_id", "net_amount", "quantity"
+        )
     )
+    if not lines:  # nothing to convert: a document without lines needs no rate
+        return shares
+    rate = rates.rate_on(document.currency, document.date)
     for division, category, net, quantity in lines:
         share = shares[(division, category)]
         share[0] += (net * rate).quantize(rates.CENT, rounding=ROUND_HALF_UP)

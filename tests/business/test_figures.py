@@ -153,3 +153,38 @@ def test_abc_boundary_customer_exactly_at_80_percent_is_the_last_a(setup):
         for row in rows
     }
     assert [classes[c.pk] for c in companies] == ["A", "A", "B", "B", "C"]
+
+
+@pytest.mark.parametrize(
+    ("revenue", "expected"),
+    [
+        ([500, 300, 100, 50, 50], ["A", "A", "B", "B", "C"]),  # exactly 80 % and 95 %
+        ([900, 50, 50], ["A", "B", "C"]),  # one customer alone above 80 %
+        ([100], ["A"]),
+        ([100, 100, 100, 100, 100], ["A", "A", "A", "A", "B"]),  # ties: by id
+    ],
+)
+def test_abc_class_as_a_value_on_each_company(setup, revenue, expected):
+    companies = [make_company() for _ in revenue]
+    idle = make_company()  # no revenue: no class
+    for n, (company, amount) in enumerate(zip(companies, revenue, strict=True)):
+        order(
+            str(n),
+            company,
+            D(2025, 4, 1),
+            [{"article": setup["office"], "quantity": 1, "unit_price": amount}],
+        )
+    annotated = figures.with_abc_class(Company.objects.all(), Period.year(2025))
+    classes = dict(annotated.values_list("pk", "abc_class"))
+    assert [classes[c.pk] for c in companies] == expected
+    assert classes[idle.pk] is None
+    # The same classes as the ranking's own rule.
+    thresholds = figures.AbcThresholds()
+    for row in figures.abc_ranking(Period.year(2025)):
+        assert classes[row.pk] == figures.abc_class(
+            row.revenue, row.cumulative, row.total, thresholds
+        )
+    # Usable as a filter, as the selection tool will.
+    assert set(annotated.filter(abc_class="A").values_list("pk", flat=True)) == {
+        c.pk for c, cls in zip(companies, expected, strict=True) if cls == "A"
+    }

@@ -238,3 +238,65 @@ def abc_class(
     if before < thresholds.b:
         return "B"
     return "C"
+
+
+@dataclass(frozen=True)
+class AbcBoundary:
+    """The first customer of a class in the ranking: (revenue, pk); None if the class is empty."""
+
+    revenue: Decimal
+    pk: int
+
+
+def abc_boundaries(
+    period: Period,
+    *,
+    divisions: list[int] | None = None,
+    thresholds: AbcThresholds | None = None,
+) -> tuple[AbcBoundary | None, AbcBoundary | None]:
+    """The first B and the first C customer of the ranking (two rows read from one query)."""
+    thresholds = thresholds or AbcThresholds.configured()
+    ranking = abc_ranking(period, divisions=divisions).annotate(
+        before=models.ExpressionWrapper(
+            F("cumulative") - F("revenue"), output_field=aggregates.MONEY
+        )
+    )
+    first_b = ranking.filter(before__gte=F("total") * thresholds.a).values("revenue", "pk")
+    first_c = ranking.filter(before__gte=F("total") * thresholds.b).values("revenue", "pk")
+    found = [next(iter(rows[:1]), None) for rows in (first_b, first_c)]
+    return tuple(AbcBoundary(row["revenue"], row["pk"]) if row else None for row in found)
+
+
+def _ranked_before(boundary: AbcBoundary) -> Q:
+    # Ranked before the boundary customer: more revenue, or as much and a smaller pk.
+    return Q(abc_revenue__gt=boundary.revenue) | Q(abc_revenue=boundary.revenue, pk__lt=boundary.pk)
+
+
+def with_abc_class(
+    companies: models.QuerySet,
+    period: Period,
+    *,
+    divisions: list[int] | None = None,
+    thresholds: AbcThresholds | None = None,
+) -> models.QuerySet:
+    """``companies`` annotated with ``abc_revenue`` and ``abc_class`` ("A", "B", "C"; None
+    without revenue in the period) — the class as a value on each company, for lists and
+    the selection tool. The two class boundaries are found once; the class of each
+    company is then a comparison of its own revenue with them, in SQL.
+    """
+    first_b, first_c = abc_boundaries(period, divisions=divisions, thresholds=thresholds)
+    label = models.CharField(max_length=1)
+
+    def value(text: str | None) -> models.Value:
+        return models.Value(text, output_field=label)
+
+    whens = [models.When(abc_revenue__lte=0, then=value(None))]
+    default = "A"  # everybody is A while no boundary exists
+    for boundary, inside, after in ((first_b, "A", "B"), (first_c, "B", "C")):
+        if boundary is None:
+            break
+        whens.append(models.When(_ranked_before(boundary), then=value(inside)))
+        default = after
+    return companies.annotate(abc_revenue=revenue(period, divisions=divisions)).annotate(
+        abc_class=models.Case(*whens, default=value(default), output_field=label)
+    )

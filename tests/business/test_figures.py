@@ -188,3 +188,14 @@ def test_abc_class_as_a_value_on_each_company(setup, revenue, expected):
     assert set(annotated.filter(abc_class="A").values_list("pk", flat=True)) == {
         c.pk for c, cls in zip(companies, expected, strict=True) if cls == "A"
     }
+
+
+def test_revenue_in_a_currency_without_a_rate_on_an_order_day_cannot_be_asked(setup):
+    c = make_company()
+    order("1", c, D(2025, 3, 1), [{"article": setup["office"], "quantity": 1, "unit_price": 10}])
+    # CHF has rates from 1 January 2025 only: an order of 2024 cannot be converted.
+    order("0", c, D(2024, 6, 1), [{"article": setup["office"], "quantity": 1, "unit_price": 10}])
+    assert annotated(figures.revenue(Period.year(2025), currency="CHF"), c) > 0
+    with pytest.raises(rates.MissingRate) as error:
+        figures.revenue(Period(D(2024, 1, 1), D(2025, 12, 31)), currency="CHF")
+    assert "CHF" in str(error.value) and "01.06.2024" in str(error.value)

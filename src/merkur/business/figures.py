@@ -101,9 +101,15 @@ def revenue(
     """An expression for ``Company`` querysets: the company's revenue in ``period``.
 
     ``Company.objects.annotate(revenue=revenue(Period.year(2025), divisions=[3]))``
+
+    In a currency other than the base, ``MissingRate`` is raised here (one query)
+    when an order of the period falls on a day without a rate for it — a sum that
+    silently left those orders out would be wrong. In the base currency every
+    order with lines has its rate: it cannot be saved without one.
     """
     currency = (currency or rates.base_currency()).upper()
     if currency != rates.base_currency():
+        check_rates_for(period, currency)
         lines = aggregates.revenue_lines(
             _lines_in(period, divisions, categories, [(period.start, period.end)])
         )

@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Round, TruncMonth
 
-from merkur.business import rates
+from merkur.business import months, rates
 from merkur.business.models import (
     Document,
     DocumentKind,
@@ -73,10 +73,12 @@ def apply(document: Document, sign: int) -> None:
             row.save(update_fields=["amount", "quantity"])
 
 
-def _rate_subquery():
+def rate_on_document_date(currency=None) -> Subquery:
+    """For a line: the rate of ``currency`` (default: its document's) on the document date."""
     return Subquery(
         ExchangeRate.objects.filter(
-            currency=OuterRef("document__currency"), valid_from__lte=OuterRef("document__date")
+            currency=OuterRef("document__currency") if currency is None else currency,
+            valid_from__lte=OuterRef("document__date"),
         )
         .order_by("-valid_from")
         .values("rate")[:1],
@@ -89,7 +91,7 @@ def document_rate() -> models.Expression:
     base = rates.base_currency()
     return models.Case(
         models.When(document__currency=base, then=models.Value(Decimal(1), output_field=RATE)),
-        default=_rate_subquery(),
+        default=rate_on_document_date(),
         output_field=RATE,
     )
 
@@ -179,11 +181,6 @@ def documents_affected_by_rate(currency: str, valid_from: datetime.date) -> mode
     return documents
 
 
-def _month_end(month: datetime.date) -> datetime.date:
-    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
-
-
 @transaction.atomic
 def refresh(company_ids, first_day: datetime.date, last_day: datetime.date) -> None:
     """Recompute the aggregate of some companies over the months touching a period.
@@ -194,7 +191,7 @@ def refresh(company_ids, first_day: datetime.date, last_day: datetime.date) -> N
     company_ids = list(company_ids)
     if not company_ids:
         return
-    start, end = first_day.replace(day=1), _month_end(last_day.replace(day=1))
+    start, end = first_day.replace(day=1), months.month_end(last_day)
     lines = DocumentLine.objects.filter(
         document__company_id__in=company_ids, document__date__range=(start, end)
     )

@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from merkur.business import rates, services
+from merkur.business import months, rates, services
 from merkur.business.models import (
     ArticleCategory,
     Division,
@@ -81,11 +81,11 @@ class DemoBusinessResult:
 
 
 def _month_starts(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    months, day = [], first.replace(day=1)
+    starts, day = [], first.replace(day=1)
     while day <= last:
-        months.append(day)
-        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return months
+        starts.append(day)
+        day = months.next_month(day)
+    return starts
 
 
 class _Builder:

@@ -19,8 +19,8 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, Round
 
-from merkur.business import aggregates, rates
-from merkur.business.models import DocumentLine, ExchangeRate, RevenueMonth
+from merkur.business import aggregates, months, rates
+from merkur.business.models import DocumentLine, RevenueMonth
 
 ZERO = Value(Decimal(0), output_field=aggregates.MONEY)
 
@@ -34,24 +34,21 @@ class Period:
     def year(cls, year: int) -> "Period":
         return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
 
+    @classmethod
+    def of_months(cls, first: datetime.date, last: datetime.date) -> "Period":
+        """From the first day of ``first``'s month to the last day of ``last``'s."""
+        return cls(first.replace(day=1), months.month_end(last))
+
     def whole_months(self) -> tuple[datetime.date, datetime.date] | None:
         """First days of the first and last month lying wholly inside the period."""
-        first = self.start if self.start.day == 1 else _next_month(self.start)
+        first = self.start if self.start.day == 1 else months.next_month(self.start)
         end_month = self.end.replace(day=1)
-        last = end_month if self.end == _month_end(end_month) else _previous_month(end_month)
+        last = (
+            end_month
+            if self.end == months.month_end(end_month)
+            else months.previous_month(end_month)
+        )
         return (first, last) if first <= last else None
-
-
-def _next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def _previous_month(first_day: datetime.date) -> datetime.date:
-    return (first_day - datetime.timedelta(days=1)).replace(day=1)
-
-
-def _month_end(first_day: datetime.date) -> datetime.date:
-    return _next_month(first_day) - datetime.timedelta(days=1)
 
 
 def _line_filter(divisions, categories) -> Q:
@@ -73,15 +70,6 @@ def _grouped_sum(queryset, company_ref: str, field: str) -> Coalesce:
         .values("total")
     )
     return Coalesce(Subquery(total, output_field=aggregates.MONEY), ZERO)
-
-
-def _target_rate_subquery(currency: str):
-    return Subquery(
-        ExchangeRate.objects.filter(currency=currency, valid_from__lte=OuterRef("document__date"))
-        .order_by("-valid_from")
-        .values("rate")[:1],
-        output_field=aggregates.RATE,
-    )
 
 
 def _lines_in(period: Period, divisions, categories, ranges) -> models.QuerySet:
@@ -122,7 +110,7 @@ def revenue(
                     models.ExpressionWrapper(
                         F("net_amount")
                         * aggregates.document_rate()
-                        / _target_rate_subquery(currency),
+                        / aggregates.rate_on_document_date(currency),
                         output_field=aggregates.MONEY,
                     ),
                     2,
@@ -131,11 +119,11 @@ def revenue(
             )
         )
         return _grouped_sum(converted, "document__company_id", "target_amount")
-    months = period.whole_months()
+    whole = period.whole_months()
     edges = [(period.start, period.end)]
     expression = None
-    if months:
-        first, last = months
+    if whole:
+        first, last = whole
         monthly = RevenueMonth.objects.filter(month__range=(first, last))
         if divisions:
             monthly = monthly.filter(division_id__in=divisions)
@@ -145,8 +133,8 @@ def revenue(
         edges = []
         if period.start < first:
             edges.append((period.start, first - datetime.timedelta(days=1)))
-        if period.end > _month_end(last):
-            edges.append((_month_end(last) + datetime.timedelta(days=1), period.end))
+        if period.end > months.month_end(last):
+            edges.append((months.month_end(last) + datetime.timedelta(days=1), period.end))
     if edges:
         lines = aggregates.revenue_lines(_lines_in(period, divisions, categories, edges))
         from_lines = _grouped_sum(lines, "document__company_id", "base_amount")
@@ -163,7 +151,7 @@ def check_rates_for(period: Period, currency: str | None = None) -> None:
     if currency != rates.base_currency():
         missing = (
             aggregates.revenue_lines(lines)
-            .annotate(target=_target_rate_subquery(currency))
+            .annotate(target=aggregates.rate_on_document_date(currency))
             .filter(target__isnull=True)
             .values_list("document__date", flat=True)
             .first()

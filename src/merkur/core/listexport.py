@@ -117,6 +117,18 @@ def _iterate(rows) -> Iterator:
     return iter(rows)
 
 
+def requested_format(request) -> str | None:
+    """The ``format`` a list export asks for, if it is one of ``FORMATS``."""
+    fmt = request.GET.get("format", "")
+    return fmt if fmt in FORMATS else None
+
+
+def unknown_format() -> HttpResponse:
+    return HttpResponse(
+        _("Choose the format: csv, xlsx or pdf."), status=400, content_type="text/plain"
+    )
+
+
 def respond(listing: Listing, fmt: str) -> HttpResponse:
     """The listing as a download in ``fmt`` (one of ``FORMATS``)."""
     writer = {"csv": csv_response, "xlsx": xlsx_response, "pdf": pdf_response}[fmt]

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -54,6 +55,15 @@ def capability_required(capability: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def local_url(request: HttpRequest, value: str | None, default: str) -> str:
+    """``value`` if it is a URL of this site (a ``next`` parameter), else ``default``."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return default
 
 
 # --- logging in and out -------------------------------------------------------

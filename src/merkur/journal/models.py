@@ -244,6 +244,14 @@ class Contact(VersionedModel):
     def is_overdue(self) -> bool:
         return self.is_open and self.follow_up_due < timezone.now()
 
+    def follow_up_state(self, now=None) -> str:
+        """"none", "open", "overdue", "done" or "skipped" — the one definition of the states."""
+        if not self.has_follow_up:
+            return "none"
+        if self.follow_up_done_at is not None:
+            return "skipped" if self.follow_up_skipped else "done"
+        return "overdue" if self.follow_up_due < (now or timezone.now()) else "open"
+
     @property
     def is_recurring(self) -> bool:
         return bool(self.recurrence_rule)

@@ -223,8 +223,7 @@ def _abc_period(filters: AbcQuery) -> Period:
     last = _month(filters.month_to, "to")
     if start > last:
         raise ValidationError({"from": [_("The period starts after it ends.")]})
-    following = (last.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return Period(start, following - datetime.timedelta(days=1))
+    return Period.of_months(start, last)
 
 
 def _offset(cursor: str | None) -> int:

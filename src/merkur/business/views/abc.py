@@ -140,8 +140,6 @@ def abc_analysis(request: HttpRequest) -> HttpResponse:
     divisions = [data["division"].pk] if data.get("division") else None
     context["period"] = period
     try:
-        if period.whole_months() != (period.start, period.end.replace(day=1)):
-            figures.check_rates_for(period)
         ranking = figures.abc_ranking(period, divisions=divisions)
         totals = (
             Company.objects.annotate(revenue=figures.revenue(period, divisions=divisions))

@@ -72,21 +72,12 @@ PERSON_COLUMNS = [
 ]
 
 
-def _format_or_400(request: HttpRequest) -> str | HttpResponse:
-    fmt = request.GET.get("format", "")
-    if fmt not in listexport.FORMATS:
-        return HttpResponse(
-            _("Choose the format: csv, xlsx or pdf."), status=400, content_type="text/plain"
-        )
-    return fmt
-
-
 @capability_required(Capability.VIEW_RECORDS)
 @require_safe
 def company_export(request: HttpRequest) -> HttpResponse:
-    fmt = _format_or_400(request)
-    if isinstance(fmt, HttpResponse):
-        return fmt
+    fmt = listexport.requested_format(request)
+    if fmt is None:
+        return listexport.unknown_format()
     form = CompanyFilterForm(request.GET)
     rows = (
         Company.objects.select_related("company_class", "sales_rep")
@@ -117,9 +108,9 @@ def company_export(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.VIEW_RECORDS)
 @require_safe
 def person_export(request: HttpRequest) -> HttpResponse:
-    fmt = _format_or_400(request)
-    if isinstance(fmt, HttpResponse):
-        return fmt
+    fmt = listexport.requested_format(request)
+    if fmt is None:
+        return listexport.unknown_format()
     form = PersonFilterForm(request.GET)
     rows = (
         Person.objects.select_related("company", "title", "salutation")

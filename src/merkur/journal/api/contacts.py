@@ -14,7 +14,6 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
 
@@ -81,19 +80,15 @@ def _grouped(entry) -> dict | None:
 def follow_up_out(contact: Contact, now=None) -> dict | None:
     if not contact.has_follow_up:
         return None
-    if contact.follow_up_done_at is not None:
-        state = "done"
-    elif contact.follow_up_due < (now or timezone.now()):
-        state = "overdue"
-    else:
-        state = "open"
+    state = contact.follow_up_state(now)
     return {
         "owner": user_out(contact.follow_up_owner),
         "due": contact.follow_up_due,
         "done_at": contact.follow_up_done_at,
         "done_by": user_out(contact.follow_up_done_by),
         "skipped": contact.follow_up_skipped,
-        "state": state,
+        # A skipped occurrence is closed like a done one; ``skipped`` tells them apart.
+        "state": "done" if state == "skipped" else state,
     }
 
 

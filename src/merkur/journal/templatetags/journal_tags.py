@@ -80,16 +80,7 @@ def contact_panel(context, record, kind: str = "") -> dict:
 @register.inclusion_tag("journal/partials/contact_state.html")
 def follow_up_badge(contact, now=None) -> dict:
     """Open, overdue, done or skipped, for a contact with a follow-up."""
-    now = now or timezone.now()
-    if not contact.follow_up_owner_id:
-        state = "none"
-    elif contact.follow_up_done_at is not None:
-        state = "skipped" if contact.follow_up_skipped else "done"
-    elif contact.follow_up_due < now:
-        state = "overdue"
-    else:
-        state = "open"
-    return {"state": state}
+    return {"state": contact.follow_up_state(now)}
 
 
 @register.filter

@@ -15,7 +15,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,7 +26,7 @@ from merkur.core.audit import history_of
 from merkur.core.locking import EditConflict
 from merkur.core.pagination import COUNT_CAP, capped_count
 from merkur.core.roles import Capability
-from merkur.core.views import capability_required
+from merkur.core.views import capability_required, local_url
 from merkur.journal import queries, recurrence, services
 from merkur.journal.access import can_delete_attachment, can_delete_contact
 from merkur.journal.forms import (
@@ -77,12 +76,7 @@ def _attachments(user, contact: Contact) -> list[ContactAttachment]:
 
 def _back(request: HttpRequest, default: str) -> str:
     """Where an action returns to: a local ``next`` or the given page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return local_url(request, request.POST.get("next") or request.GET.get("next"), default)
 
 
 # --- the journal list ---------------------------------------------------------------------
@@ -156,14 +150,6 @@ def _links(contact: Contact) -> list[dict]:
     return result
 
 
-def _follow_up_state(contact: Contact, now) -> str:
-    if not contact.has_follow_up:
-        return "none"
-    if contact.follow_up_done_at is not None:
-        return "skipped" if contact.follow_up_skipped else "done"
-    return "overdue" if contact.follow_up_due < now else "open"
-
-
 def _recurrence(contact: Contact, now) -> dict:
     if not contact.is_recurring:
         return {}
@@ -212,7 +198,7 @@ def _detail_context(request: HttpRequest, contact: Contact, **extra) -> dict:
         "people": people,
         "links": _links(contact),
         "attachments": _attachments(request.user, contact),
-        "state": _follow_up_state(contact, now),
+        "state": contact.follow_up_state(now),
         "recurrence": _recurrence(contact, now),
         "series": series,
         "followed_by": list(

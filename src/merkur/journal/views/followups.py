@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 from merkur.companies.models import Person
 from merkur.core.roles import Capability, has_capability
 from merkur.core.users import display_name
-from merkur.core.views import capability_required
+from merkur.core.views import capability_required, local_url
 from merkur.journal import queries
 
 GROUP_LIMIT = 100  # rows per group on "Meine Pendenzen"; more are counted, not listed
@@ -77,15 +77,6 @@ def cycle_names(found: queries.FollowUps) -> list[list[str]]:
     return [[names.get(uid, "?") for uid in cycle] for cycle in found.cycles]
 
 
-def safe_next(request: HttpRequest, value: str | None) -> str:
-    """``value`` if it stays on this site, else the start page."""
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return reverse("home")
-
-
 def reminder_url(user, next_url: str) -> str | None:
     """The reminder page to show after login, if ``user`` has follow-ups due today."""
     if not has_capability(user, Capability.VIEW_JOURNAL):
@@ -101,7 +92,7 @@ def reminder_url(user, next_url: str) -> str | None:
 @require_safe
 @capability_required(Capability.VIEW_JOURNAL)
 def due(request: HttpRequest) -> HttpResponse:
-    next_url = safe_next(request, request.GET.get("next"))
+    next_url = local_url(request, request.GET.get("next"), reverse("home"))
     found = queries.follow_ups_for(request.user, due_only=True)
     listed = rows(found, _with_details(found.contacts))
     if not listed:

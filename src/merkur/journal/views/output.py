@@ -26,17 +26,6 @@ def _user_name(user) -> str:
     return display_name(user) if user else ""
 
 
-def export_format(request: HttpRequest) -> str | None:
-    fmt = request.GET.get("format", "")
-    return fmt if fmt in listexport.FORMATS else None
-
-
-def bad_format() -> HttpResponse:
-    return HttpResponse(
-        _("Choose the format: csv, xlsx or pdf."), status=400, content_type="text/plain"
-    )
-
-
 def _people(contact: Contact) -> str:
     return ", ".join(person.full_name for person in contact.people.all())
 
@@ -67,9 +56,9 @@ CONTACT_COLUMNS = [
 @capability_required(Capability.VIEW_JOURNAL)
 @require_safe
 def journal_export(request: HttpRequest) -> HttpResponse:
-    fmt = export_format(request)
+    fmt = listexport.requested_format(request)
     if fmt is None:
-        return bad_format()
+        return listexport.unknown_format()
     form = ContactFilterForm(request.GET)
     rows = (
         form.to_filter()

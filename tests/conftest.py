@@ -9,28 +9,36 @@ from merkur.core.users import user_create
 PASSWORD = "Merkur-Test-2026!"
 
 
-def _user(username: str, role: str):
-    return user_create(username=username, password=PASSWORD, role=role, check_password=False)
+def _user(username: str, role: str, locale: str = "de"):
+    return user_create(
+        username=username, password=PASSWORD, role=role, locale=locale, check_password=False
+    )
 
 
 @pytest.fixture
-def admin_user(db):
-    return _user("admin", Role.ADMIN)
+def user_locale():
+    """The language of the role users below; a test package may override it."""
+    return "de"
 
 
 @pytest.fixture
-def sales_user(db):
-    return _user("vertrieb", Role.SALES)
+def admin_user(db, user_locale):
+    return _user("admin", Role.ADMIN, user_locale)
 
 
 @pytest.fixture
-def marketing_user(db):
-    return _user("marketing", Role.MARKETING)
+def sales_user(db, user_locale):
+    return _user("vertrieb", Role.SALES, user_locale)
 
 
 @pytest.fixture
-def readonly_user(db):
-    return _user("leser", Role.READ_ONLY)
+def marketing_user(db, user_locale):
+    return _user("marketing", Role.MARKETING, user_locale)
+
+
+@pytest.fixture
+def readonly_user(db, user_locale):
+    return _user("leser", Role.READ_ONLY, user_locale)
 
 
 @pytest.fixture

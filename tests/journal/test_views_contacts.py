@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from merkur.core.models import UserProfile
 from merkur.core.roles import Role
 from merkur.journal import services
 from merkur.journal.models import Contact, ContactAttachment, ContactLink
@@ -27,10 +26,10 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture(autouse=True)
-def english(users):
+@pytest.fixture
+def user_locale():
     # The pages speak the user's language; the assertions read the English texts.
-    UserProfile.objects.update(locale="en")
+    return "en"
 
 
 @pytest.fixture

@@ -60,9 +60,14 @@ def resolve(owner_id: int, away: dict[int, Absence]) -> Resolution:
     return Resolution(owner_id, current, tuple(chain))
 
 
-def redirected_to(user_id: int, day: datetime.date | None = None) -> dict[int, Resolution]:
-    """The absent owners whose follow-ups ``user_id`` handles on ``day``, with the chain."""
-    away = absences_on(day or today())
+def redirected_to(
+    user_id: int, day: datetime.date | None = None, *, away: dict[int, Absence] | None = None
+) -> dict[int, Resolution]:
+    """The absent owners whose follow-ups ``user_id`` handles on ``day``, with the chain.
+
+    ``away``: the day's absences (``absences_on``) when the caller has read them already.
+    """
+    away = absences_on(day or today()) if away is None else away
     result = {}
     for owner_id in away:
         resolution = resolve(owner_id, away)
@@ -75,10 +80,7 @@ def handler_of(owner_id: int, day: datetime.date | None = None) -> Resolution:
     return resolve(owner_id, absences_on(day or today()))
 
 
-def cycles(day: datetime.date | None = None) -> list[tuple[int, ...]]:
-    """Each cycle of deputies on ``day`` once (as the users on it, in deputy order)."""
-    away = absences_on(day or today())
-    seen: set[frozenset[int]] = set()
+def _cycles_among(away: dict[int, Absence], seen: set[frozenset[int]]) -> list[tuple[int, ...]]:
     found = []
     for owner_id in away:
         cycle = resolve(owner_id, away).cycle
@@ -86,6 +88,14 @@ def cycles(day: datetime.date | None = None) -> list[tuple[int, ...]]:
             seen.add(frozenset(cycle))
             found.append(cycle)
     return found
+
+
+def cycles(
+    day: datetime.date | None = None, *, away: dict[int, Absence] | None = None
+) -> list[tuple[int, ...]]:
+    """Each cycle of deputies on ``day`` once (as the users on it, in deputy order)."""
+    away = absences_on(day or today()) if away is None else away
+    return _cycles_among(away, set())
 
 
 def cycles_between(start: datetime.date, end: datetime.date) -> list[tuple[datetime.date, tuple]]:
@@ -99,13 +109,6 @@ def cycles_between(start: datetime.date, end: datetime.date) -> list[tuple[datet
     days = sorted({start, *(a.starts_on for a in absences if start <= a.starts_on <= end)})
     found, seen = [], set()
     for day in days:
-        away = {}
-        for absence in absences:
-            if absence.starts_on <= day <= absence.ends_on:
-                away[absence.user_id] = absence
-        for owner_id in away:
-            cycle = resolve(owner_id, away).cycle
-            if cycle and frozenset(cycle) not in seen:
-                seen.add(frozenset(cycle))
-                found.append((day, cycle))
+        away = {a.user_id: a for a in absences if a.starts_on <= day <= a.ends_on}
+        found.extend((day, cycle) for cycle in _cycles_among(away, seen))
     return found

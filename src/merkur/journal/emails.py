@@ -77,7 +77,7 @@ class Sent:
 
 
 def build_message(*, person: Person, subject: str, body: str, html: str, user):
-    reply_to = [formataddr((_name(user), user.email))] if user.email else []
+    reply_to = [formataddr((display_name(user), user.email))] if user.email else []
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,
@@ -142,7 +142,3 @@ def _smtp_reason(refused: dict) -> str:
 
 def _decode(reason) -> str:
     return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
-
-
-def _name(user) -> str:
-    return display_name(user)

@@ -23,15 +23,11 @@ READ_LENGTH = 3 * TEXT_LIMIT  # of the stored HTML, to have TEXT_LIMIT character
 PRODID = "-//Merkur CRM//Follow-ups//DE"
 
 
-def _name(user) -> str:
-    return display_name(user)
-
-
 def summary(contact) -> str:
     text = f"{contact.subject} – {contact.company}"
     if getattr(contact, "via_deputy", False):
         return _("Deputy for %(owner)s: %(summary)s") % {
-            "owner": _name(contact.follow_up_owner),
+            "owner": display_name(contact.follow_up_owner),
             "summary": text,
         }
     return text
@@ -45,7 +41,7 @@ def description(contact) -> str:
     if getattr(contact, "via_deputy", False):
         lines.append(
             _("Follow-up of %(owner)s, yours as deputy today.")
-            % {"owner": _name(contact.follow_up_owner)}
+            % {"owner": display_name(contact.follow_up_owner)}
         )
     # The feed reads only the start of each text (``queries.with_text_start``).
     start = contact.text_start if hasattr(contact, "text_start") else contact.text

@@ -245,7 +245,7 @@ class Contact(VersionedModel):
         return self.is_open and self.follow_up_due < timezone.now()
 
     def follow_up_state(self, now=None) -> str:
-        """"none", "open", "overdue", "done" or "skipped" — the one definition of the states."""
+        """ "none", "open", "overdue", "done" or "skipped" — the one definition of the states."""
         if not self.has_follow_up:
             return "none"
         if self.follow_up_done_at is not None:

@@ -161,7 +161,8 @@ def follow_ups_for(
     ``due_only``: only those due by the end of the day (what the login reminder shows).
     """
     day = day or deputies.today()
-    redirected = deputies.redirected_to(user.pk, day)
+    away = deputies.absences_on(day)  # read once for both the redirections and the cycles
+    redirected = deputies.redirected_to(user.pk, away=away)
     owners = [user.pk, *redirected]
     qs = Contact.objects.open_follow_ups().filter(follow_up_owner_id__in=owners)
     if due_only:
@@ -172,5 +173,5 @@ def follow_ups_for(
             default=Value(True),
         )
     ).order_by("follow_up_due", "id")
-    cycles = [c for c in deputies.cycles(day) if user.pk in c]
+    cycles = [c for c in deputies.cycles(away=away) if user.pk in c]
     return FollowUps(contacts=qs, redirected=redirected, cycles=cycles)

@@ -446,6 +446,8 @@ def prepare_document(item: DocumentItem) -> Write:
             )
         amount = line.net_amount
         if amount is None:
+            # Unrounded, only to check the size: rounding (``services.net_amount``) would
+            # fail on the very numbers this check is there to refuse.
             amount = line.quantity * line.unit_price * (100 - line.discount_percent) / 100
         if abs(amount) >= MONEY_LIMIT:
             problems.add(f"lines.{index}.net_amount", _("The net amount is too large."))

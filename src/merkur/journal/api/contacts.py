@@ -66,11 +66,7 @@ FIELD_NAMES = {"follow_up_owner": "follow_up.owner", "follow_up_due": "follow_up
 def user_out(user) -> dict | None:
     if user is None:
         return None
-    return {"id": user.pk, "username": user.get_username(), "name": _name(user)}
-
-
-def _name(user) -> str:
-    return display_name(user)
+    return {"id": user.pk, "username": user.get_username(), "name": display_name(user)}
 
 
 def _grouped(entry) -> dict | None:

@@ -102,7 +102,7 @@ def _scoped(scope: str, user) -> tuple[QuerySet, _Handlers]:
         away = deputies.absences_on(day)
         resolutions = {owner: deputies.resolve(owner, away) for owner in away}
         queryset = Contact.objects.open_follow_ups()
-        return queryset, _Handlers(resolutions, deputies.cycles(day))
+        return queryset, _Handlers(resolutions, deputies.cycles(away=away))
     found = queries.follow_ups_for(user, due_only=scope == "due")
     queryset = found.contacts
     if scope == "deputy":

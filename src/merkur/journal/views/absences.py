@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from merkur.core.forms import apply_service_errors
 from merkur.core.locking import EditConflict
 from merkur.core.roles import Capability, has_capability
+from merkur.core.users import display_name
 from merkur.core.views import capability_required
 from merkur.journal import deputies, services
 from merkur.journal.absence_forms import AbsenceForm
 from merkur.journal.models import Absence
-from merkur.journal.views.followups import user_name
 
 PAST_LIMIT = 5  # own past absences shown
 MANAGER_PAST_LIMIT = 20
@@ -42,7 +42,7 @@ def _visible(request: HttpRequest):
 
 
 def _names(ids) -> dict[int, str]:
-    return {u.pk: user_name(u) for u in get_user_model().objects.filter(pk__in=set(ids))}
+    return {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=set(ids))}
 
 
 def _cycle_text(cycle: tuple[int, ...], names: dict[int, str]) -> str:
@@ -144,7 +144,7 @@ def absences(request: HttpRequest) -> HttpResponse:
 
 def _describe(absence: Absence) -> dict:
     return {
-        "user": user_name(absence.user),
+        "user": display_name(absence.user),
         "start": absence.starts_on.strftime("%d.%m.%Y"),
         "end": absence.ends_on.strftime("%d.%m.%Y"),
     }
@@ -189,7 +189,7 @@ def absence_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     "Somebody else changed this absence in the meantime (now %(start)s to "
                     "%(end)s, deputy %(deputy)s). Check the values and save again."
                 )
-                % {**_describe(error.current), "deputy": user_name(error.current.deputy)},
+                % {**_describe(error.current), "deputy": display_name(error.current.deputy)},
             )
         except ValidationError as error:
             apply_service_errors(error, form)

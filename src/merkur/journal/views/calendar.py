@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from merkur.core import users
 from merkur.core.roles import Capability, has_capability
+from merkur.core.users import display_name
 from merkur.core.views import capability_required
 from merkur.journal import ical, queries
 from merkur.journal.models import CalendarFeed
-from merkur.journal.views.followups import user_name
 
 FEED_LIMIT = 5000  # events per feed: far more than anybody follows up on at once
 
@@ -74,7 +74,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
             contacts,
             host=host,
             url_for=lambda c: request.build_absolute_uri(c.get_absolute_url()),
-            name=_("Merkur follow-ups of %(user)s") % {"user": user_name(user)},
+            name=_("Merkur follow-ups of %(user)s") % {"user": display_name(user)},
         )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="merkur-follow-ups.ics"'

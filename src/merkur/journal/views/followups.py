@@ -31,10 +31,6 @@ SINGLE_GROUP_LIMIT = 500  # when one group is shown on its own
 PANEL_LIMIT = 10  # on the start page
 
 
-def user_name(user) -> str:
-    return display_name(user)
-
-
 @dataclass
 class Row:
     """One follow-up as the lists show it."""
@@ -58,12 +54,12 @@ def rows(found: queries.FollowUps, contacts) -> list[Row]:
     """``contacts`` (out of ``found.contacts``) with their owners and deputy chains."""
     contacts = list(contacts)
     ids = {uid for r in found.redirected.values() for uid in r.chain}
-    names = {u.pk: user_name(u) for u in get_user_model().objects.filter(pk__in=ids)}
+    names = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=ids)}
     result = []
     for contact in contacts:
         row = Row(contact=contact, via_deputy=bool(getattr(contact, "via_deputy", False)))
         if row.via_deputy:
-            row.owner = user_name(contact.follow_up_owner)
+            row.owner = display_name(contact.follow_up_owner)
             resolution = found.redirected.get(contact.follow_up_owner_id)
             if resolution and len(resolution.chain) > 2:
                 row.chain = [names.get(uid, "?") for uid in resolution.chain]
@@ -73,7 +69,7 @@ def rows(found: queries.FollowUps, contacts) -> list[Row]:
 
 def cycle_names(found: queries.FollowUps) -> list[list[str]]:
     ids = {uid for cycle in found.cycles for uid in cycle}
-    names = {u.pk: user_name(u) for u in get_user_model().objects.filter(pk__in=ids)}
+    names = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=ids)}
     return [[names.get(uid, "?") for uid in cycle] for cycle in found.cycles]
 
 
@@ -183,7 +179,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
 
 def _deputy_for(found: queries.FollowUps) -> list[str]:
     users = get_user_model().objects.filter(pk__in=list(found.redirected))
-    return sorted(user_name(u) for u in users)
+    return sorted(display_name(u) for u in users)
 
 
 def panel_context(request: HttpRequest) -> dict:

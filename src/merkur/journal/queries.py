@@ -25,6 +25,14 @@ SORTS = {
 DEFAULT_SORT = "newest"
 
 
+def sortable(queryset: QuerySet, sort: str) -> QuerySet:
+    """The rows a sort order can page through: sorted by due date, only contacts with a
+    follow-up (a missing due date has no place in the keyset)."""
+    if sort == "due":
+        return queryset.filter(follow_up_due__isnull=False)
+    return queryset
+
+
 class State:
     ALL = ""
     OPEN = "open"  # follow-up not done yet

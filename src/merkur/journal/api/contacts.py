@@ -280,10 +280,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactQuery]):
         raise ValidationError({missing: _("Give both link_kind and link_id, or neither.")})
     if filters.link_kind:
         _check_link_kind(filters.link_kind, "link_kind")
-    queryset = filters.to_filter().apply()
-    if filters.sort == "due":
-        # Contacts without a follow-up have no due date to sort (or page) by.
-        queryset = queryset.filter(follow_up_due__isnull=False)
+    queryset = queries.sortable(filters.to_filter().apply(), filters.sort)
     return paginate(
         queries.with_text_start(with_details(queryset)),
         SORTS[filters.sort],

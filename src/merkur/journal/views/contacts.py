@@ -98,10 +98,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             Prefetch("people", queryset=Person.objects.only("id", "first_name", "last_name"))
         )
     )
-    queryset = form.to_filter().apply(rows)
-    if sort == "due":
-        # Contacts without a follow-up have no due date to page by.
-        queryset = queryset.filter(follow_up_due__isnull=False)
+    queryset = queries.sortable(form.to_filter().apply(rows), sort)
     page, notice = fetch_page(queryset, SORTS[sort], form.valid().get("cursor") or "")
     context = {
         "filter_form": form,

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from merkur.companies.generate import load
@@ -244,7 +244,7 @@ def generate_contacts(
     loader = _Loader(generator, table_of, contacts, first_id, batch, progress, started)
     phases: dict[str, float] = {}
     if contacts >= max(BULK_THRESHOLD, Contact.objects.count()):
-        _bulk(loader, phases)
+        load.bulk_load(loader, [table.name for table in loader.table_of.values()], phases)
     else:
         loader.run(transaction_per_batch=True)
         phases["load"] = time.monotonic() - started
@@ -257,33 +257,6 @@ def generate_contacts(
         seconds=time.monotonic() - started,
         phases=phases,
     )
-
-
-def _bulk(loader: "_Loader", phases: dict[str, float]) -> None:
-    """Load without secondary indexes and keys, then build them (as companies.generate does)."""
-    names = [table.name for table in loader.table_of.values()]
-    postgres = connection.vendor == "postgresql"
-    workers = 2 if postgres and not connection.in_atomic_block else 1
-    indexes = load.PostgresIndexes(names) if postgres else load.SqliteIndexes(names)
-    with transaction.atomic():
-        if postgres:
-            # Dropping a foreign key alters the referenced tables (companies, users) too,
-            # which PostgreSQL refuses while checks of rows written earlier in the same
-            # transaction wait there (inside an outer transaction): run those checks now.
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        indexes.drop()
-        if postgres:
-            with load.PostgresConstants(list(loader.table_of.values())):
-                loader.run(transaction_per_batch=False)
-        else:
-            loader.run(transaction_per_batch=False)
-        phases["load"] = time.monotonic() - loader.started
-        if workers == 1:
-            indexes.rebuild(workers=1)
-    if workers > 1:
-        indexes.rebuild(workers=workers)
-    phases["indexes"] = time.monotonic() - loader.started - phases["load"]
 
 
 class _Loader:

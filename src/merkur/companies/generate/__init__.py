@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from merkur.companies.demo import catalog
 from merkur.companies.generate import load
@@ -82,7 +82,7 @@ def generate(
     loader = _Loader(generator, table_of, people_counts, ids, batch, progress, started)
     phases: dict[str, float] = {}
     if companies >= max(BULK_THRESHOLD, Company.objects.count()):
-        _bulk(loader, names, phases)
+        load.bulk_load(loader, names, phases)
     else:
         loader.run(transaction_per_batch=True)
         phases["load"] = time.monotonic() - started
@@ -95,30 +95,6 @@ def generate(
         seconds=time.monotonic() - started,
         phases=phases,
     )
-
-
-def _bulk(loader: "_Loader", names: list[str], phases: dict[str, float]) -> None:
-    """Load without the indexes, then build them.
-
-    Parallel builds run on connections of their own and so need the rows
-    committed first; inside an outer transaction (the tests) they run serially.
-    """
-    postgres = connection.vendor == "postgresql"
-    workers = 2 if postgres and not connection.in_atomic_block else 1
-    indexes = load.PostgresIndexes(names) if postgres else load.SqliteIndexes(names)
-    with transaction.atomic():
-        indexes.drop()
-        if postgres:
-            with load.PostgresConstants(list(loader.table_of.values())):
-                loader.run(transaction_per_batch=False)
-        else:
-            loader.run(transaction_per_batch=False)
-        phases["load"] = time.monotonic() - loader.started
-        if workers == 1:
-            indexes.rebuild(workers=1)
-    if workers > 1:
-        indexes.rebuild(workers=workers)
-    phases["indexes"] = time.monotonic() - loader.started - phases["load"]
 
 
 class _Loader:

@@ -1,9 +1,10 @@
 """Getting generated rows into the database fast: id ranges, COPY, index rebuilds."""
 
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from merkur.companies.generate.rows import Table
@@ -224,6 +225,38 @@ class SqliteIndexes:
         with connection.cursor() as cursor:
             for definition in self.definitions:
                 cursor.execute(definition)
+
+
+def bulk_load(loader, names: list[str], phases: dict[str, float]) -> None:
+    """Run ``loader`` with the secondary indexes and keys of ``names`` dropped, then build them.
+
+    ``loader`` has ``table_of`` (the tables it writes), ``started`` and
+    ``run(transaction_per_batch=...)``. Parallel builds run on connections of their
+    own and so need the rows committed first; inside an outer transaction (the tests)
+    they run serially. Records ``phases["load"]`` and ``phases["indexes"]``.
+    """
+    postgres = connection.vendor == "postgresql"
+    workers = 2 if postgres and not connection.in_atomic_block else 1
+    indexes = PostgresIndexes(names) if postgres else SqliteIndexes(names)
+    with transaction.atomic():
+        if postgres:
+            # Dropping a foreign key alters the referenced tables too, which PostgreSQL
+            # refuses while checks of rows written earlier in the same transaction wait
+            # there (inside an outer transaction): run those checks now.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        indexes.drop()
+        if postgres:
+            with PostgresConstants(list(loader.table_of.values())):
+                loader.run(transaction_per_batch=False)
+        else:
+            loader.run(transaction_per_batch=False)
+        phases["load"] = time.monotonic() - loader.started
+        if workers == 1:
+            indexes.rebuild(workers=1)
+    if workers > 1:
+        indexes.rebuild(workers=workers)
+    phases["indexes"] = time.monotonic() - loader.started - phases["load"]
 
 
 def analyze(tables: list[str]) -> None:

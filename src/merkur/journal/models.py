@@ -6,6 +6,7 @@ follow-up is decided when asked (``merkur.journal.deputies``), never by
 rewriting the contact, so an absence ending gives the follow-ups back by itself.
 """
 
+import datetime
 import hashlib
 import secrets
 
@@ -243,6 +244,20 @@ class Contact(VersionedModel):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.follow_up_due < timezone.now()
+
+    def coming_occurrences(self, limit: int, *, including_open: bool = False) -> list:
+        """The series' dates after this contact's due date (with ``including_open``: from
+        the open occurrence itself on) — for the page and the API alike."""
+        from merkur.journal import recurrence
+
+        if not self.is_recurring:
+            return []
+        after = self.follow_up_due or self.occurred_at
+        if including_open and self.follow_up_done_at is None and self.follow_up_due:
+            after -= datetime.timedelta(seconds=1)  # the open occurrence comes first
+        return recurrence.upcoming(
+            self.recurrence_rule, self.recurrence_start or after, after, limit
+        )
 
     def follow_up_state(self, now=None) -> str:
         """ "none", "open", "overdue", "done" or "skipped" — the one definition of the states."""

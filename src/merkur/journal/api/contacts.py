@@ -109,14 +109,11 @@ def summary_out(contact: Contact) -> dict:
 def _recurrence_out(contact: Contact) -> dict | None:
     if not contact.is_recurring:
         return None
-    after = contact.follow_up_due or contact.occurred_at
     return {
         "rule": contact.recurrence_rule,
         "description": recurrence.describe(contact.recurrence_rule, contact.recurrence_start),
         "start": contact.recurrence_start,
-        "next": recurrence.upcoming(
-            contact.recurrence_rule, contact.recurrence_start or after, after, UPCOMING
-        ),
+        "next": contact.coming_occurrences(UPCOMING),
     }
 
 

@@ -147,18 +147,12 @@ def _links(contact: Contact) -> list[dict]:
     return result
 
 
-def _recurrence(contact: Contact, now) -> dict:
+def _recurrence(contact: Contact) -> dict:
     if not contact.is_recurring:
         return {}
-    after = contact.follow_up_due or now
-    if contact.follow_up_done_at is None and contact.follow_up_due:
-        # The open occurrence itself comes first.
-        after = after - datetime.timedelta(seconds=1)
     return {
         "text": recurrence.describe(contact.recurrence_rule, contact.recurrence_start),
-        "upcoming": recurrence.upcoming(
-            contact.recurrence_rule, contact.recurrence_start, after, limit=UPCOMING
-        ),
+        "upcoming": contact.coming_occurrences(UPCOMING, including_open=True),
     }
 
 
@@ -196,7 +190,7 @@ def _detail_context(request: HttpRequest, contact: Contact, **extra) -> dict:
         "links": _links(contact),
         "attachments": _attachments(request.user, contact),
         "state": contact.follow_up_state(now),
-        "recurrence": _recurrence(contact, now),
+        "recurrence": _recurrence(contact),
         "series": series,
         "followed_by": list(
             contact.followed_by.only("id", "occurred_at", "subject").order_by("occurred_at")[

@@ -20,7 +20,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, Round
 
 from merkur.business import aggregates, months, rates
-from merkur.business.models import DocumentLine, RevenueMonth
+from merkur.business.models import DocumentLine, ExchangeRate, RevenueMonth
 
 ZERO = Value(Decimal(0), output_field=aggregates.MONEY)
 
@@ -90,14 +90,14 @@ def revenue(
 
     ``Company.objects.annotate(revenue=revenue(Period.year(2025), divisions=[3]))``
 
-    In a currency other than the base, ``MissingRate`` is raised here (one query)
-    when an order of the period falls on a day without a rate for it — a sum that
-    silently left those orders out would be wrong. In the base currency every
-    order with lines has its rate: it cannot be saved without one.
+    In a currency other than the base, ``MissingRate`` is raised here
+    (``check_target_rate``) when an order of the period falls on a day without a rate
+    for it — a sum that silently left those orders out would be wrong. In the base
+    currency every order with lines has its rate: it cannot be saved without one.
     """
     currency = (currency or rates.base_currency()).upper()
     if currency != rates.base_currency():
-        check_rates_for(period, currency)
+        check_target_rate(period, currency)
         lines = aggregates.revenue_lines(
             _lines_in(period, divisions, categories, [(period.start, period.end)])
         )
@@ -142,6 +142,34 @@ def revenue(
     return expression
 
 
+def check_target_rate(period: Period, currency: str) -> None:
+    """Raise ``MissingRate`` if an order of ``period`` falls before ``currency``'s first
+    rate (a rate, once given, holds until the next one, so that is the only gap).
+
+    Cheap: one look at the rates, and only if they start inside the period one query
+    for the earliest order before them.
+    """
+    first_rate = (
+        ExchangeRate.objects.filter(currency=currency)
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    if first_rate is not None and first_rate <= period.start:
+        return
+    end = period.end if first_rate is None else min(period.end, first_rate - datetime.timedelta(1))
+    missing = (
+        aggregates.revenue_lines(
+            DocumentLine.objects.filter(document__date__range=(period.start, end))
+        )
+        .order_by("document__date")
+        .values_list("document__date", flat=True)
+        .first()
+    )
+    if missing:
+        raise rates.MissingRate(currency, missing)
+
+
 def check_rates_for(period: Period, currency: str | None = None) -> None:
     """Raise ``MissingRate`` naming the first order date in ``period`` without a rate
     (for the documents' currencies, and for ``currency`` when it is not the base)."""
@@ -149,15 +177,7 @@ def check_rates_for(period: Period, currency: str | None = None) -> None:
     aggregates.check_rates(lines)
     currency = (currency or rates.base_currency()).upper()
     if currency != rates.base_currency():
-        missing = (
-            aggregates.revenue_lines(lines)
-            .annotate(target=aggregates.rate_on_document_date(currency))
-            .filter(target__isnull=True)
-            .values_list("document__date", flat=True)
-            .first()
-        )
-        if missing:
-            raise rates.MissingRate(currency, missing)
+        check_target_rate(period, currency)
 
 
 def quantity_bought(

@@ -55,10 +55,10 @@ def computed() -> dict:
         if isinstance(month, datetime.datetime):
             month = month.date()
         key = (
-            item["document__company_id"],
+            item["company_id"],
             month,
-            item["article__division_id"],
-            item["article__category_id"],
+            item["division_id"],
+            item["category_id"],
         )
         if item["amount"] or item["quantity"]:
             result[key] = (item["amount"], item["quantity"])

@@ -96,10 +96,10 @@ def test_demo_loads_once_with_the_example(demo):
     # The aggregate equals the lines.
     from_lines = sorted(
         (
-            r["document__company_id"],
+            r["company_id"],
             r["month"],
-            r["article__division_id"],
-            r["article__category_id"],
+            r["division_id"],
+            r["category_id"],
             r["amount"],
         )
         for r in aggregates.lines_by_month()

@@ -13,11 +13,11 @@ import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Round, TruncMonth
 
-from merkur.business import months, rates
+from merkur.business import abc_cache, months, rates
 from merkur.business.models import (
     Document,
     DocumentKind,
@@ -56,6 +56,7 @@ def apply(document: Document, sign: int) -> None:
     """Add (``sign=1``) or remove (``-1``) the document's lines from the aggregate."""
     if not counts(document):
         return
+    abc_cache.revenue_changed(document.date)
     month = document.date.replace(day=1)
     for (division, category), (amount, quantity) in _shares(document).items():
         row, _created = RevenueMonth.objects.select_for_update().get_or_create(
@@ -125,11 +126,17 @@ def check_rates(lines: models.QuerySet | None = None) -> None:
 
 
 def lines_by_month(lines: models.QuerySet | None = None) -> models.QuerySet:
-    """The aggregate's rows computed from the raw lines (one grouped query)."""
+    """The aggregate's rows computed from the raw lines (one grouped query): ``company_id``,
+    ``month``, ``division_id``, ``category_id``, ``amount``, ``quantity``."""
     return (
         revenue_lines(lines)
-        .annotate(month=TruncMonth("document__date"))
-        .values("document__company_id", "month", "article__division_id", "article__category_id")
+        .annotate(
+            company_id=F("document__company_id"),
+            division_id=F("article__division_id"),
+            category_id=F("article__category_id"),
+            month=TruncMonth("document__date"),
+        )
+        .values("company_id", "month", "division_id", "category_id")
         .annotate(amount=Sum("base_amount"), quantity=Sum("quantity"))
         # A month whose lines net to nothing has no row, as ``apply`` leaves none.
         .exclude(amount=0, quantity=0)
@@ -137,32 +144,27 @@ def lines_by_month(lines: models.QuerySet | None = None) -> models.QuerySet:
     )
 
 
+def _insert(lines: models.QuerySet | None = None) -> int:
+    """Write the aggregate rows of ``lines`` with one ``INSERT … SELECT`` (no rows in Python)."""
+    sql, params = lines_by_month(lines).query.sql_with_params()
+    table = connection.ops.quote_name(RevenueMonth._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (company_id, month, division_id, category_id, amount, quantity)"
+            " SELECT grouped.company_id, grouped.month, grouped.division_id,"
+            f" grouped.category_id, grouped.amount, grouped.quantity FROM ({sql}) grouped",
+            params,
+        )
+        return cursor.rowcount
+
+
 @transaction.atomic
-def rebuild(batch_size: int = 5000) -> int:
+def rebuild() -> int:
     """Recompute the whole aggregate from the lines; returns the number of rows."""
     check_rates()
+    abc_cache.revenue_changed()
     RevenueMonth.objects.all().delete()
-    rows, total = [], 0
-    for item in lines_by_month().iterator(chunk_size=batch_size):
-        month = item["month"]
-        if isinstance(month, datetime.datetime):
-            month = month.date()
-        rows.append(
-            RevenueMonth(
-                company_id=item["document__company_id"],
-                month=month,
-                division_id=item["article__division_id"],
-                category_id=item["article__category_id"],
-                amount=item["amount"],
-                quantity=item["quantity"],
-            )
-        )
-        if len(rows) >= batch_size:
-            RevenueMonth.objects.bulk_create(rows)
-            total += len(rows)
-            rows = []
-    RevenueMonth.objects.bulk_create(rows)
-    return total + len(rows)
+    return _insert()
 
 
 def documents_affected_by_rate(currency: str, valid_from: datetime.date) -> models.QuerySet:
@@ -186,27 +188,18 @@ def refresh(company_ids, first_day: datetime.date, last_day: datetime.date) -> N
     """Recompute the aggregate of some companies over the months touching a period.
 
     Used where many documents change at once (a new rate, an import): one grouped
-    query instead of one update per document.
+    query instead of one update per document. ``company_ids`` is a list or a
+    subquery of company ids.
     """
-    company_ids = list(company_ids)
-    if not company_ids:
-        return
+    if isinstance(company_ids, (list, tuple, set)):
+        company_ids = list(company_ids)
+        if not company_ids:
+            return
+    abc_cache.revenue_changed(first_day, last_day)
     start, end = first_day.replace(day=1), months.month_end(last_day)
     lines = DocumentLine.objects.filter(
         document__company_id__in=company_ids, document__date__range=(start, end)
     )
     check_rates(lines)
     RevenueMonth.objects.filter(company_id__in=company_ids, month__range=(start, end)).delete()
-    RevenueMonth.objects.bulk_create(
-        RevenueMonth(
-            company_id=item["document__company_id"],
-            month=item["month"].date()
-            if isinstance(item["month"], datetime.datetime)
-            else item["month"],
-            division_id=item["article__division_id"],
-            category_id=item["article__category_id"],
-            amount=item["amount"],
-            quantity=item["quantity"],
-        )
-        for item in lines_by_month(lines)
-    )
+    _insert(lines)

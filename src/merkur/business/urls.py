@@ -1,6 +1,6 @@
 from django.urls import path
 
-from merkur.business.views import abc, articles, documents, rates, stock
+from merkur.business.views import abc, abc_fragment, articles, documents, rates, stock
 
 app_name = "business"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("exchange-rates/", rates.rate_list, name="rates"),
     path("exchange-rates/<int:pk>/delete/", rates.rate_delete, name="rate_delete"),
     path("abc-analysis/", abc.abc_analysis, name="abc"),
+    path("companies/<int:pk>/abc-class/", abc_fragment.company_abc_class, name="company_abc"),
 ]

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from merkur.business import aggregates, currencies, rates
+from merkur.business import abc_cache, aggregates, currencies, rates
 from merkur.business.api.common import can_view
 from merkur.business.api.inputs import FIRST_DAY, LAST_DAY, Day
 from merkur.business.api.schemas import CompanyRef
@@ -48,6 +48,12 @@ class RevenueQuery(InSchema):
     currency: str | None = Field(
         None, max_length=3, description="ISO 4217 code; default: the base currency."
     )
+    abc_year: int | None = Field(
+        None,
+        ge=FIRST_DAY.year,
+        le=LAST_DAY.year,
+        description="Year of `abc_class`; default: last year.",
+    )
 
 
 class YearRevenue(Schema):
@@ -69,6 +75,12 @@ class RevenueOut(Schema):
     years: list[YearRevenue]
     divisions: list[DivisionRevenue] = Field(
         ..., description="Divisions with revenue in the period (or those asked for)."
+    )
+    abc_year: int = Field(..., description="The year `abc_class` is for.")
+    abc_class: str | None = Field(
+        ...,
+        description="The company's class in the ABC analysis of `abc_year` (as `/abc` with "
+        "that year and the divisions asked for): A, B or C; null without revenue then.",
     )
 
 
@@ -117,7 +129,9 @@ def _check_rates(company: Company, period: Period, currency: str) -> None:
     summary="Revenue of a company",
     description="Net revenue of the company's sales orders (not cancelled) in the period: "
     "total, per year and per division, in the base currency or converted at the rate "
-    "valid on each order's date. A missing rate is a 422 naming currency and day.",
+    "valid on each order's date. A missing rate is a 422 naming currency and day. "
+    "`abc_class` is the company's class in the ABC analysis of `abc_year` (default: last "
+    "year) over the divisions asked for; period, categories and currency do not change it.",
     by_alias=True,
 )
 def company_revenue(request: HttpRequest, company_id: int, filters: Query[RevenueQuery]):
@@ -146,6 +160,8 @@ def company_revenue(request: HttpRequest, company_id: int, filters: Query[Revenu
             categories=filters.category or None,
         )
     values = Company.objects.filter(pk=company.pk).annotate(**expressions).values(*expressions)[0]
+    abc_year = filters.abc_year or datetime.date.today().year - 1
+    abc = abc_cache.company_abc(company.pk, Period.year(abc_year), filters.division or None)
     return {
         "company": company_ref(company),
         "currency": currency,
@@ -161,6 +177,8 @@ def company_revenue(request: HttpRequest, company_id: int, filters: Query[Revenu
             for d in divisions
             if filters.division or values[f"division_{d.pk}"]
         ],
+        "abc_year": abc_year,
+        "abc_class": abc.abc_class,
     }
 
 

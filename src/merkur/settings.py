@@ -173,6 +173,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Business data: revenue figures are kept in this currency (ISO 4217).
 MERKUR_BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR").upper()
+# Business data files sent to the API (``POST /business-import/{kind}/file``).
+MERKUR_IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 200, minimum=1)
 # ABC analysis: A = customers making the first 80 % of revenue, B = the next 15 %.
 MERKUR_ABC_THRESHOLDS = tuple(int(x) for x in env_list("ABC_THRESHOLDS", ["80", "15"]))
 

@@ -83,32 +83,49 @@ def _run(kind, path, result, file_format, encoding, delimiter, decimal_comma, pr
         if progress is not None:
             progress(phase, rows)
 
+    if kind == "documents":
+        _documents(path, result, file_format, encoding, delimiter, decimal_comma, tick)
+        return
     if file_format == "csv":
         rows = source.csv_rows(
             path, columns_of(kind), result, encoding=encoding, delimiter=delimiter
         )
     else:
-        rows = _flattened(
-            kind,
-            source.json_items(path, result, encoding=encoding, lines=file_format == "jsonl"),
+        rows = source.json_items(path, result, encoding=encoding, lines=file_format == "jsonl")
+    _records(kind, rows, result, decimal_comma, tick, json=file_format != "csv")
+
+
+def _documents(path, result, file_format, encoding, delimiter, decimal_comma, tick) -> None:
+    readers: list[documents.DocumentReader] = []
+
+    def start(names: list[str]) -> None:
+        readers.append(documents.DocumentReader(result, names, decimal_comma=decimal_comma))
+
+    if file_format == "csv":
+        rows = source.csv_rows(
+            path,
+            documents.COLUMNS,
             result,
+            encoding=encoding,
+            delimiter=delimiter,
+            on_header=start,
         )
-    if kind == "documents":
-        _documents(rows, result, decimal_comma, tick)
     else:
-        _records(kind, rows, result, decimal_comma, tick, json=file_format != "csv")
-
-
-def _documents(rows, result: ImportResult, decimal_comma: bool, tick) -> None:
+        names = list(documents.COLUMNS)
+        start(names)
+        items = source.json_items(path, result, encoding=encoding, lines=file_format == "jsonl")
+        rows = (
+            (line, [row.get(name, "") for name in names]) for line, row in _flattened(items, result)
+        )
     documents.DOCUMENTS.create()
     documents.LINES.create()
     try:
-        reader = documents.DocumentReader(result, decimal_comma=decimal_comma)
-        for line, row in rows:
-            reader.row(line, row)
+        for line, fields in rows:
+            readers[0].row(line, fields)
             if result.rows % PROGRESS_EVERY == 0:
                 tick("read", result.rows)
-        reader.close()
+        if readers:
+            readers[0].close()
         tick("read", result.rows)
         documents.index_staged()
         tick("check", result.rows)
@@ -138,12 +155,9 @@ def _records(kind, rows, result: ImportResult, decimal_comma: bool, tick, *, jso
     tick("done", result.rows)
 
 
-def _flattened(kind: str, items, result: ImportResult):
-    """JSON records: documents become CSV-like rows (one per line); other kinds stay records."""
+def _flattened(items, result: ImportResult):
+    """JSON documents become CSV-like rows: one per line, the document's fields on each."""
     for line, item in items:
-        if kind != "documents":
-            yield line, item
-            continue
         if not isinstance(item, dict):
             result.rows += 1
             result.add_error(line, "", "", _("A record must be a JSON object."))

@@ -14,6 +14,7 @@ that document and its lines.
 import datetime
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -162,8 +163,17 @@ class _Document:
 class DocumentReader:
     """Turns rows into staged documents and lines, reporting what is wrong with each row."""
 
-    def __init__(self, result: ImportResult, *, decimal_comma: bool = False):
+    def __init__(self, result: ImportResult, names: list[str], *, decimal_comma: bool = False):
+        """``names``: the file's columns in the order of each row's fields."""
         self.result = result
+        # A row gets one more, empty field: where the columns the file lacks point to.
+        self.names = [*names, ""]
+
+        def getter(columns):
+            return itemgetter(*[names.index(c) if c in names else -1 for c in columns])
+
+        self.raw_of = getter(RAW_HEADER)
+        self.line_of = getter(("article", "position", *NUMBERS))
         self.decimal_comma = decimal_comma
         self.articles = dict(Article.objects.values_list("number", "pk"))
         self.current: _Document | None = None
@@ -188,17 +198,19 @@ class DocumentReader:
             self._error(line, column, raw, reason)
             raise
 
-    def row(self, line: int, row: dict[str, str]) -> None:
+    def row(self, line: int, fields: list[str]) -> None:
         self.result.rows += 1
         errors_before = self.result.error_count
-        raw = tuple([row.get(name, "") for name in RAW_HEADER])
+        fields.append("")
+        raw = self.raw_of(fields)
         document = self.current
         if document is not None and raw == document.raw:
             # Another line of the same document, its columns repeated as they were.
-            self._line(line, row, document)
+            self._line(line, fields, document)
             if self.result.error_count > errors_before:
                 document.bad = True
             return
+        row = dict(zip(self.names, fields, strict=True))
         header, key = self._header(line, row)
         if key is None:
             return
@@ -217,7 +229,7 @@ class DocumentReader:
                         _("Differs from the first line of document %(number)s (line %(line)s).")
                         % {"number": key[1], "line": document.line},
                     )
-        self._line(line, row, document)
+        self._line(line, fields, document)
         if header is None or self.result.error_count > errors_before:
             document.bad = True
 
@@ -270,21 +282,20 @@ class DocumentReader:
         parsed.append(offer)
         return (None if bad else tuple(parsed)), (kind, number)
 
-    def _line(self, line: int, row: dict[str, str], document: _Document) -> None:
+    def _line(self, line: int, fields: list[str], document: _Document) -> None:
         """Stage one line. Nearly every line is plain — a known article, digits with a
         point, no net amount given — and takes the short way; anything else is read
         field by field with a reason for each bad one (``_careful_line``)."""
-        get, plain = row.get, self.plain
-        article = self.articles.get(get("article", ""))
-        position, quantity = get("position", ""), get("quantity", "")
-        price, discount = get("unit_price", ""), get("discount_percent", "")
+        plain = self.plain
+        article, position, quantity, price, discount, net = self.line_of(fields)
+        article = self.articles.get(article)
         if (
             article is not None
             and (not position or (position.isdecimal() and len(position) < 10))
             and plain["quantity"](quantity)
             and (not price or plain["unit_price"](price))
             and (not discount or plain["discount_percent"](discount))
-            and not get("net_amount", "")
+            and not net
         ):
             positions = document.positions
             position = int(position) if position else len(positions) + 1
@@ -301,7 +312,7 @@ class DocumentReader:
                         (document.seq, line, position, article, quantity, price, discount, net)
                     )
                     return
-        self._careful_line(line, row, document)
+        self._careful_line(line, dict(zip(self.names, fields, strict=True)), document)
 
     def _careful_line(self, line: int, row: dict[str, str], document: _Document) -> None:
         article_number = row.get("article", "").strip()
@@ -517,6 +528,11 @@ def write() -> None:
     document, line, company = _table(Document), _table(DocumentLine), _table(Company)
     now = timezone.now()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Sorts and hashes over millions of rows in memory, not in temporary files;
+            # only for this transaction.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         indexes = None
         if _big_load(cursor):
             # Checks queued earlier in the transaction would block dropping the keys.

@@ -106,6 +106,7 @@ class RecordImport:
     def __init__(self, kind: str, result: ImportResult, *, decimal_comma: bool = False):
         self.kind, self.result, self.decimal_comma = kind, result, decimal_comma
         self.delivery: dict | None = None  # the delivery being read, with its rows' lines
+        self.first_lines: dict[str, int] = {}  # delivery number → its first line (CSV)
 
     def csv_row(self, line: int, row: dict[str, str]) -> None:
         self.result.rows += 1
@@ -126,21 +127,40 @@ class RecordImport:
         delivery = self.delivery
         if delivery is None or delivery["item"]["number"] != number:
             self.flush()
+            if number in self.first_lines:
+                # Written already: its rows here would replace the earlier ones unseen.
+                self.result.add_error(
+                    line,
+                    "number",
+                    number,
+                    _(
+                        "Delivery %(number)s appears again; the lines of a delivery must follow "
+                        "one another (first at line %(line)s)."
+                    )
+                    % {"number": number, "line": self.first_lines[number]},
+                )
+                return
+            self.first_lines[number] = line
             delivery = self.delivery = {
                 "line": line,
                 "item": {"number": number, **header, "lines": []},
                 "lines": {},
                 "rows": {line: row},
             }
-        elif header != {k: v for k, v in delivery["item"].items() if k in DELIVERY_HEADER}:
-            self.result.add_error(
-                line,
-                "",
-                number,
-                _("Differs from the first line of delivery %(number)s (line %(line)s).")
-                % {"number": number, "line": delivery["line"]},
-            )
-            return
+        else:
+            differing = [
+                name for name in DELIVERY_HEADER if header.get(name) != delivery["item"].get(name)
+            ]
+            for name in differing:
+                self.result.add_error(
+                    line,
+                    name,
+                    row.get(name, ""),
+                    _("Differs from the first line of delivery %(number)s (line %(line)s).")
+                    % {"number": number, "line": delivery["line"]},
+                )
+            if differing:
+                return
         delivery["rows"][line] = row
         if line_fields:
             delivery["item"]["lines"].append(line_fields)
@@ -181,9 +201,12 @@ class RecordImport:
         for path, messages in error.message_dict.items():
             row_line, column = line, "" if path == NON_FIELD_ERRORS else path
             parts = column.split(".")
-            if len(parts) >= 3 and parts[0] == "lines" and parts[1].isdigit():
-                row_line = line_of.get(int(parts[1]), line)
-                column = parts[2]
-            value = rows.get(row_line, {}).get(column, "")
+            in_line = len(parts) >= 3 and parts[0] == "lines" and parts[1].isdigit()
+            if in_line and int(parts[1]) in line_of:  # CSV: the row of that line, its column
+                row_line, column = line_of[int(parts[1])], parts[2]
+            row = rows.get(row_line, {})
+            if column and column not in row and f"{column}_number" in row:
+                column = f"{column}_number"  # a CSV names companies by number only
+            value = row.get(column, "")
             for message in messages:
                 self.result.add_error(row_line, column, value, message)

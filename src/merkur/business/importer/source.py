@@ -11,10 +11,11 @@ import takes it. JSON (``.json``): an array of such records, read whole — for
 large files use CSV or JSON Lines.
 """
 
+import codecs
 import csv
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -46,7 +47,26 @@ def file_format(path: Path, given: str | None = None) -> str:
 
 def column_key(name: str) -> str:
     """``"Company Number"`` / ``"company-number"`` → ``company_number``."""
-    return "_".join(name.strip().lower().replace("-", " ").split())
+    # A BOM is left on the first name when the file is read as plain ``utf-8``.
+    return "_".join(name.replace("\ufeff", "").strip().lower().replace("-", " ").split())
+
+
+def undecodable_at(path: Path, encoding: str) -> tuple[int, int]:
+    """(line, byte) of the first byte of ``path`` that is not ``encoding``: the text
+    reader's error only knows the position inside the block it was decoding."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line, offset = 1, 0
+    with open(path, "rb") as raw:
+        for block in iter(lambda: raw.read(1 << 16), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                # ``error.object`` is the bytes held back from the last block, then this one.
+                position = offset - (len(error.object) - len(block)) + error.start
+                return line + block.count(b"\n", 0, max(position - offset, 0)), position
+            line += block.count(b"\n")
+            offset += len(block)
+    return line, offset
 
 
 def _open_text(path: Path, encoding: str | None):
@@ -70,9 +90,12 @@ def csv_rows(
     *,
     encoding: str | None = None,
     delimiter: str | None = None,
-) -> Iterator[tuple[int, dict[str, str]]]:
+    on_header: Callable[[list[str]], None] | None = None,
+) -> Iterator[tuple[int, dict[str, str] | list[str]]]:
     """(line, {column: text}) for every data row; ``columns`` maps name → required.
 
+    With ``on_header``, which is called with the column names first, the rows come
+    as lists of fields in that order (no dict per row: for the millions of lines).
     Header problems raise ``FileProblem``; a row with the wrong number of fields
     is reported in ``result`` and skipped.
     """
@@ -92,6 +115,8 @@ def csv_rows(
                 raise FileProblem(_("The file is empty or has no header row."), 1)
             names = _check_header(header, columns)
             width = len(names)
+            if on_header is not None:
+                on_header(names)
             previous_end = reader.line_num
             for fields in reader:
                 line = previous_end + 1
@@ -108,14 +133,16 @@ def csv_rows(
                         % {"count": len(fields), "width": width},
                     )
                     continue
-                yield line, dict(zip(names, fields, strict=True))
-        except UnicodeDecodeError as error:
+                yield line, fields if on_header else dict(zip(names, fields, strict=True))
+        except UnicodeDecodeError:
+            line, position = undecodable_at(path, handle.encoding)
             raise FileProblem(
                 _(
                     "The file is not in %(encoding)s (byte %(position)s); give its encoding, "
                     "e.g. cp1252 for Excel’s “CSV (Trennzeichen-getrennt)”."
                 )
-                % {"encoding": handle.encoding, "position": error.start},
+                % {"encoding": handle.encoding, "position": position},
+                line,
             ) from None
         except csv.Error as error:
             raise FileProblem(str(error), reader.line_num) from None
@@ -171,9 +198,10 @@ def json_items(
                         text.strip()[:200],
                         _("Not valid JSON: %(error)s") % {"error": error.msg},
                     )
-        except UnicodeDecodeError as error:
+        except UnicodeDecodeError:
+            line, position = undecodable_at(path, handle.encoding)
             raise FileProblem(
-                _("The file is not in UTF-8 (byte %(position)s).") % {"position": error.start}
+                _("The file is not in UTF-8 (byte %(position)s).") % {"position": position}, line
             ) from None
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "merkur.attributes",
     "merkur.journal",
     "merkur.business",
+    "merkur.selections",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,102 @@
+"""The criteria catalog: every criterion is a small registered class.
+
+A criterion says what it applies to (a company or a person), which operators it
+offers and what value each takes (``kinds``), which further parameters it has
+(a period, divisions …), and turns a checked condition into a ``Q`` on its own
+model. Its ``Q`` never joins a multi-valued relation (people, industries,
+orders …): it uses ``EXISTS`` or ``IN`` subqueries, so the compiled selection has
+one row per record and NOT means "has none". Adding a criterion is one class in
+``merkur/selections/criteria/`` plus its test.
+"""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from merkur.selections import kinds
+from merkur.selections.context import Context
+
+COMPANY, PERSON = "company", "person"
+
+AREAS = {
+    "address": _("Address"),
+    "company": _("Company"),
+    "person": _("Person"),
+    "business": _("Business"),
+    "stock": _("Stock & production"),
+    "journal": _("Journal"),
+    "marketing": _("Marketing"),
+    "selection": _("Other selections"),
+}
+
+OPERATOR_LABELS = {
+    "in": _("is one of"),
+    "not_in": _("is none of"),
+    "equals": _("is"),
+    "starts_with": _("starts with"),
+    "between": _("between"),
+    "gte": _("at least"),
+    "gt": _("more than"),
+    "lte": _("at most"),
+    "lt": _("less than"),
+    "before": _("before"),
+    "after": _("after"),
+    "contains": _("contains"),
+    "is_set": _("is set"),
+    "is_not_set": _("is not set"),
+    "yes": _("yes"),
+    "no": _("no"),
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A checked leaf of the tree: values in their stored form."""
+
+    criterion: "Criterion"
+    operator: str
+    value: object
+    params: dict
+    path: str
+
+
+class Criterion:
+    key: ClassVar[str]
+    subject: ClassVar[str]  # COMPANY or PERSON: the model ``q`` is for
+    area: ClassVar[str]
+    label: ClassVar[str]
+    operators: ClassVar[dict[str, str]]  # operator → value kind
+    params: ClassVar[dict[str, tuple[str, bool]]] = {}  # name → (kind, required)
+
+    def clean_value(self, operator: str, value):
+        """Extra checks of the value (after its kind's); ``ValueError`` with the reason."""
+        return value
+
+    def clean_params(self, params: dict) -> dict:
+        """Extra checks across the parameters (after each was checked by its kind)."""
+        return params
+
+    def q(self, condition: Condition, context: Context) -> Q:
+        raise NotImplementedError
+
+    def describe(self, condition: Condition) -> str:
+        value = condition.value
+        if isinstance(value, list):
+            value = ", ".join(str(item) for item in value)
+        shown = "" if value is None else f" {value}"
+        return f"{self.label} {OPERATOR_LABELS.get(condition.operator, condition.operator)}{shown}"
+
+
+CATALOG: dict[str, Criterion] = {}
+
+
+def register(cls: type[Criterion]) -> type[Criterion]:
+    if cls.key in CATALOG:
+        raise RuntimeError(f"criterion {cls.key!r} registered twice")
+    for kind in list(cls.operators.values()) + [kind for kind, _required in cls.params.values()]:
+        if not kind.startswith("records:") and kind not in kinds.CLEANERS:
+            raise RuntimeError(f"criterion {cls.key!r}: unknown value kind {kind!r}")
+    CATALOG[cls.key] = cls()
+    return cls

@@ -1,0 +1,87 @@
+"""Person criteria: function, person code, e-mail, consent and objection, language."""
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from merkur.companies.models import Person
+from merkur.companies.models.person import PersonLanguage
+from merkur.selections.catalog import PERSON, Criterion, register
+from merkur.selections.criteria.common import choice_values, membership
+
+
+@register
+class Functions(Criterion):
+    key = "person.functions"
+    subject = PERSON
+    area = "person"
+    label = _("Function")
+    operators = {"in": "records:companies.Function", "not_in": "records:companies.Function"}
+
+    def q(self, condition, context) -> Q:
+        return membership(Person, "functions", condition.operator, condition.value)
+
+
+@register
+class PersonCodes(Criterion):
+    key = "person.codes"
+    subject = PERSON
+    area = "person"
+    label = _("Person code")
+    operators = {"in": "records:companies.PersonCode", "not_in": "records:companies.PersonCode"}
+
+    def q(self, condition, context) -> Q:
+        return membership(Person, "person_codes", condition.operator, condition.value)
+
+
+@register
+class HasEmail(Criterion):
+    key = "person.has_email"
+    subject = PERSON
+    area = "person"
+    label = _("Has an e-mail address")
+    operators = {"yes": "none", "no": "none"}
+
+    def q(self, condition, context) -> Q:
+        q = ~Q(email="")
+        return q if condition.operator == "yes" else ~q
+
+
+@register
+class Consent(Criterion):
+    key = "person.marketing_consent"
+    subject = PERSON
+    area = "person"
+    label = _("Consented to marketing")
+    operators = {"yes": "none", "no": "none"}
+
+    def q(self, condition, context) -> Q:
+        q = Q(marketing_consent_at__isnull=False)
+        return q if condition.operator == "yes" else ~q
+
+
+@register
+class OptOut(Criterion):
+    key = "person.marketing_opt_out"
+    subject = PERSON
+    area = "person"
+    label = _("Objected to marketing")
+    operators = {"yes": "none", "no": "none"}
+
+    def q(self, condition, context) -> Q:
+        q = Q(marketing_opt_out_at__isnull=False)
+        return q if condition.operator == "yes" else ~q
+
+
+@register
+class Language(Criterion):
+    key = "person.language"
+    subject = PERSON
+    area = "person"
+    label = _("Language")
+    operators = {"in": "texts"}
+
+    def clean_value(self, operator, value):
+        return choice_values(value, PersonLanguage.values)
+
+    def q(self, condition, context) -> Q:
+        return Q(language__in=condition.value)

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merkur.business import aggregates, currencies, rates
@@ -187,6 +188,10 @@ def article_save(*, number: str, data: dict) -> tuple[Article, bool]:
     old_division, old_category = article.division_id, article.category_id
     for name, value in data.items():
         setattr(article, name, value)
+    if not created:
+        # Callers write only real changes: a user's form over it sees the new version.
+        article.version += 1
+        article.updated_at = timezone.now()
     article.full_clean(validate_unique=False)
     with transaction.atomic():
         article.save()

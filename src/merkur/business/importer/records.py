@@ -61,6 +61,7 @@ DELIVERY_LINE = ("position", "article", "quantity", "batch", "serials")
 DATES = {"valid_from", "received_on", "produced_on", "date"}
 NUMBERS = {"rate", "quantity"}
 BOOLEANS = {"is_active"}
+MASTER_REFERENCES = {"division", "category"}
 SERIAL_SEPARATORS = re.compile(r"[\s,|]+")
 
 
@@ -85,6 +86,8 @@ def _value(column: str, text: str, decimal_comma: bool):
             return [serial for serial in SERIAL_SEPARATORS.split(text) if serial]
         if column == "position":
             return values.integer(text)
+        if column in MASTER_REFERENCES and text.isdecimal():
+            return int(text)  # an id, as JSON would give it; names are not all digits
     except values.Bad as reason:
         raise RowProblem(column, text, reason) from None
     return text
@@ -106,7 +109,8 @@ class RecordImport:
     def __init__(self, kind: str, result: ImportResult, *, decimal_comma: bool = False):
         self.kind, self.result, self.decimal_comma = kind, result, decimal_comma
         self.delivery: dict | None = None  # the delivery being read, with its rows' lines
-        self.first_lines: dict[str, int] = {}  # delivery number → its first line (CSV)
+        # A record's key (a delivery's number) → the line it first appeared on.
+        self.first_lines: dict = {}
 
     def csv_row(self, line: int, row: dict[str, str]) -> None:
         self.result.rows += 1
@@ -175,6 +179,19 @@ class RecordImport:
         """Check and write one record; ``line_of`` maps its lines (from 1) to file lines,
         ``rows`` the file lines to the CSV rows (for the value shown with an error)."""
         self.result.records += 1
+        if self.kind != "deliveries" and isinstance(item, dict):
+            key = tuple(str(item.get(name, "")).strip() for name in inputs.KINDS[self.kind].keys)
+            if key in self.first_lines:
+                # A second row for the same record: one of the two is a mistake.
+                self.result.add_error(
+                    line,
+                    inputs.KINDS[self.kind].keys[-1],
+                    " / ".join(key),
+                    _("This record appears again in the file (first at line %(line)s).")
+                    % {"line": self.first_lines[key]},
+                )
+                return
+            self.first_lines[key] = line
         try:
             write = inputs.check_item(self.kind, item)
             if write.unchanged:

@@ -1,0 +1,172 @@
+"""Business criteria: revenue and quantities in a period, open documents, articles bought.
+
+Revenue in the base currency over whole months (every relative period, any year)
+is read from the monthly aggregate as one grouped subquery; other periods and
+other currencies go through ``figures.revenue``, which converts line by line at
+each order's rate. A company without revenue (or without purchases) has 0:
+"less than 1,000" includes it.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from merkur.business import aggregates, figures, rates
+from merkur.business.models import Document, DocumentKind, DocumentStatus
+from merkur.business.queries import monthly_revenue_by_company
+from merkur.companies.models import Company
+from merkur.selections import periods
+from merkur.selections.catalog import COMPANY, Criterion, register
+from merkur.selections.criteria.common import choice_values, compare
+
+COMPARISONS = {
+    "gte": "number",
+    "gt": "number",
+    "lte": "number",
+    "lt": "number",
+    "between": "number_range",
+}
+
+
+def _includes_zero(operator: str, value) -> bool:
+    if operator == "between":
+        return value[0] <= 0 <= value[1]
+    return {"gte": value <= 0, "gt": value < 0, "lte": value >= 0, "lt": value > 0}[operator]
+
+
+def compared(rows, field: str, condition) -> Q:
+    """Companies whose ``field`` in the grouped ``rows`` (``company_id``, ``field``)
+    compares as the condition asks; a company without a row has 0."""
+    value = condition.value
+    value = [Decimal(v) for v in value] if isinstance(value, list) else Decimal(value)
+    test = compare(field, condition.operator, value)
+    if _includes_zero(condition.operator, value):
+        # 0 matches: every company but those whose figure does not.
+        return ~Q(pk__in=rows.exclude(test).values("company_id"))
+    return Q(pk__in=rows.filter(test).values("company_id"))
+
+
+def _period(condition, context):
+    value = condition.params.get("period")
+    return None if value is None else periods.resolve(value, context.today)
+
+
+@register
+class Revenue(Criterion):
+    key = "business.revenue"
+    subject = COMPANY
+    area = "business"
+    label = _("Revenue")
+    operators = COMPARISONS
+    params = {
+        "period": ("period", True),
+        "divisions": ("records:business.Division", False),
+        "categories": ("records:business.ArticleCategory", False),
+        "currency": ("currency", False),
+    }
+
+    def q(self, condition, context) -> Q:
+        period = _period(condition, context)
+        divisions = condition.params.get("divisions")
+        categories = condition.params.get("categories")
+        currency = condition.params.get("currency") or rates.base_currency()
+        rows = None
+        if currency == rates.base_currency():
+            rows = monthly_revenue_by_company(period, divisions=divisions, categories=categories)
+        if rows is None:
+            revenue = figures.revenue(
+                period, divisions=divisions, categories=categories, currency=currency
+            )
+            rows = Company.objects.annotate(revenue=revenue, company_id=F("pk"))
+        return compared(rows, "revenue", condition)
+
+
+@register
+class Quantity(Criterion):
+    """Quantity ordered (sales orders, not cancelled) of articles, divisions or categories —
+    "bought more than five licences". Without a period: ever."""
+
+    key = "business.quantity"
+    subject = COMPANY
+    area = "business"
+    label = _("Quantity bought")
+    operators = COMPARISONS
+    params = {
+        "period": ("period", False),
+        "articles": ("records:business.Article", False),
+        "divisions": ("records:business.Division", False),
+        "categories": ("records:business.ArticleCategory", False),
+    }
+
+    def q(self, condition, context) -> Q:
+        lines = aggregates.revenue_lines()
+        period = _period(condition, context)
+        if period is not None:
+            lines = lines.filter(document__date__range=(period.start, period.end))
+        for name, field in (
+            ("articles", "article_id"),
+            ("divisions", "article__division_id"),
+            ("categories", "article__category_id"),
+        ):
+            if condition.params.get(name):
+                lines = lines.filter(**{f"{field}__in": condition.params[name]})
+        rows = (
+            lines.values(company_id=F("document__company_id"))
+            .annotate(quantity=Sum("quantity"))
+            .order_by()
+        )
+        return compared(rows, "quantity", condition)
+
+
+@register
+class OrdersOfArticle(Criterion):
+    """Bought an article at least N times: the number of sales orders (not cancelled)
+    with a line of one of the articles."""
+
+    key = "business.orders_of_article"
+    subject = COMPANY
+    area = "business"
+    label = _("Orders of an article")
+    operators = COMPARISONS
+    params = {"articles": ("records:business.Article", True), "period": ("period", False)}
+
+    def q(self, condition, context) -> Q:
+        orders = Document.objects.filter(
+            kind=DocumentKind.ORDER, lines__article_id__in=condition.params["articles"]
+        ).exclude(status=DocumentStatus.CANCELLED)
+        period = _period(condition, context)
+        if period is not None:
+            orders = orders.filter(date__range=(period.start, period.end))
+        rows = orders.values("company_id").annotate(orders=Count("pk", distinct=True)).order_by()
+        return compared(rows, "orders", condition)
+
+
+OPEN = {
+    DocumentKind.OFFER: [DocumentStatus.OPEN],
+    DocumentKind.ORDER: [DocumentStatus.OPEN, DocumentStatus.ACCEPTED],
+}
+
+
+@register
+class OpenDocument(Criterion):
+    """Has an open offer (status open) or an open sales order (open or accepted)."""
+
+    key = "business.open_document"
+    subject = COMPANY
+    area = "business"
+    label = _("Has an open offer or order")
+    operators = {"yes": "none", "no": "none"}
+    params = {"kinds": ("texts", False)}
+
+    def clean_params(self, params: dict) -> dict:
+        if "kinds" in params:
+            choice_values(params["kinds"], [DocumentKind.OFFER, DocumentKind.ORDER])
+        return params
+
+    def q(self, condition, context) -> Q:
+        wanted = Q()
+        for kind in condition.params.get("kinds") or list(OPEN):
+            wanted |= Q(kind=kind, status__in=OPEN[kind])
+        q = Q(Exists(Document.objects.filter(wanted, company_id=OuterRef("pk"))))
+        return q if condition.operator == "yes" else ~q

@@ -193,6 +193,6 @@ def test_the_example_person_by_person(data):
 
 
 def test_last_year_moves_with_the_day_the_selection_runs(data):
-    ids, people = data
+    ids, _people = data
     next_year = Context(today=datetime.date(2027, 1, 10))  # last year: 2026, no orders
     assert not compile_definition(parse(example(ids)), next_year).exists()

@@ -1,7 +1,8 @@
 """Reading attribute values: as of a day, their timeline, and list filters.
 
-``values_as_of`` and ``value_filter`` are the one answer to "what is attribute A
-of record R on day D"; pages, API, list filters and (later) selections use them.
+``values_as_of`` and ``value_q`` (``value_filter`` for a queryset) are the one
+answer to "what is attribute A of record R on day D"; pages, API, list filters
+and selections use them.
 """
 
 import datetime
@@ -97,6 +98,31 @@ def value_condition(definition: AttributeDefinition, operator: str, value) -> Q:
     raise ValueError(f"unknown operator {operator!r}")
 
 
+def value_q(
+    model: type[models.Model],
+    *,
+    definition: AttributeDefinition,
+    operator: str,
+    value=None,
+    day: datetime.date,
+) -> Q:
+    """The condition on ``model`` (companies or people) "attribute matches on ``day``".
+
+    One correlated ``EXISTS`` over the value rows, served by the
+    ``(record, definition, valid_from)`` index; "is not set" is its negation.
+    """
+    if operator not in OPERATORS[definition.type]:
+        raise ValueError(f"operator {operator!r} does not fit type {definition.type!r}")
+    rows = AttributeValue.objects.filter(
+        valid_on_q(day),
+        definition=definition,
+        **{_owner(model): OuterRef("pk")},
+    )
+    if operator == Operator.IS_NOT_SET:
+        return ~Q(Exists(rows))
+    return Q(Exists(rows.filter(value_condition(definition, operator, value))))
+
+
 def value_filter(
     queryset: models.QuerySet,
     *,
@@ -105,18 +131,7 @@ def value_filter(
     value=None,
     day: datetime.date,
 ) -> models.QuerySet:
-    """``queryset`` (companies or people) narrowed to records whose attribute matches on ``day``.
-
-    One correlated ``EXISTS`` over the value rows, served by the
-    ``(record, definition, valid_from)`` index.
-    """
-    if operator not in OPERATORS[definition.type]:
-        raise ValueError(f"operator {operator!r} does not fit type {definition.type!r}")
-    rows = AttributeValue.objects.filter(
-        valid_on_q(day),
-        definition=definition,
-        **{_owner(queryset.model): OuterRef("pk")},
+    """``queryset`` (companies or people) narrowed to records whose attribute matches on ``day``."""
+    return queryset.filter(
+        value_q(queryset.model, definition=definition, operator=operator, value=value, day=day)
     )
-    if operator == Operator.IS_NOT_SET:
-        return queryset.exclude(Exists(rows))
-    return queryset.filter(Exists(rows.filter(value_condition(definition, operator, value))))

@@ -51,6 +51,10 @@ OPERATOR_LABELS = {
 }
 
 
+class BadOperator(ValueError):
+    """The operator does not fit (raised by ``check_condition``; reported at ``op``)."""
+
+
 @dataclass(frozen=True)
 class Condition:
     """A checked leaf of the tree: values in their stored form."""
@@ -70,6 +74,10 @@ class Criterion:
     operators: ClassVar[dict[str, str]]  # operator → value kind
     params: ClassVar[dict[str, tuple[str, bool]]] = {}  # name → (kind, required)
 
+    def subject_for(self, condition: Condition) -> str:
+        """The model the condition's ``Q`` is on (for a saved selection: its target's)."""
+        return self.subject
+
     def clean_value(self, operator: str, value):
         """Extra checks of the value (after its kind's); ``ValueError`` with the reason."""
         return value
@@ -77,6 +85,12 @@ class Criterion:
     def clean_params(self, params: dict) -> dict:
         """Extra checks across the parameters (after each was checked by its kind)."""
         return params
+
+    def check_condition(self, operator: str, value, params: dict):
+        """The last check, of operator and value together with the parameters (an
+        attribute's type decides what its value may be); returns the value.
+        ``BadOperator`` is reported at the operator, ``ValueError`` at the value."""
+        return value
 
     def q(self, condition: Condition, context: Context) -> Q:
         raise NotImplementedError

@@ -20,7 +20,7 @@ SUBJECT_OF_TARGET = {"people": PERSON, "companies": COMPANY}
 def condition_q(condition: Condition, target: str, context: Context) -> Q:
     """The condition as a ``Q`` on the target's model."""
     q = condition.criterion.q(condition, context)
-    subject = condition.criterion.subject
+    subject = condition.criterion.subject_for(condition)
     if subject == SUBJECT_OF_TARGET[target]:
         return q
     if subject == COMPANY:

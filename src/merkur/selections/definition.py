@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from merkur.selections import kinds
-from merkur.selections.catalog import CATALOG, Condition
+from merkur.selections.catalog import CATALOG, BadOperator, Condition
 from merkur.selections.errors import DefinitionError
 
 VERSION = 1
@@ -150,6 +150,12 @@ def _condition(data: dict, path: str) -> Condition:
         params = criterion.clean_params(params)
     except ValueError as error:
         raise DefinitionError(f"{path}.params", str(error)) from None
+    try:
+        value = criterion.check_condition(op, value, params)
+    except BadOperator as error:
+        raise DefinitionError(f"{path}.op", str(error)) from None
+    except ValueError as error:
+        raise DefinitionError(f"{path}.value", str(error)) from None
     return Condition(criterion, op, value, params, path)
 
 

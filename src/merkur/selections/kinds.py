@@ -90,6 +90,33 @@ def _ids(value) -> list[int]:
     return sorted(set(value))
 
 
+def _id(value) -> int:
+    """One record's id (whose record it is, the criterion checks)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**63:
+        raise ValueError(_("Give an id: a whole number from 1."))
+    return value
+
+
+def _scalar(value):
+    """A text, number or yes/no whose meaning depends on another parameter (an attribute's
+    type): checked here for its form only, for its meaning by the criterion."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, int):  # true/false too
+        return value
+    if isinstance(value, float):
+        return _number(value)
+    raise ValueError(_("Give a text, a number or true/false."))
+
+
+def _scalars(value) -> list:
+    if not isinstance(value, list) or not value:
+        raise ValueError(_("Give a list of one or more values."))
+    if len(value) > MAX_ITEMS:
+        raise ValueError(_("At most %(max)s entries.") % {"max": MAX_ITEMS})
+    return [_scalar(item) for item in value]
+
+
 def _records(model_label: str):
     def clean(value) -> list[int]:
         ids = _ids(value)
@@ -125,6 +152,10 @@ CLEANERS = {
     "currency": _currency,
     "period": periods.clean,
     "ids": _ids,
+    "id": _id,
+    "scalar": _scalar,
+    "scalars": _scalars,
+    "scalar_range": lambda value: _range(value, _scalar),
 }
 
 

@@ -1,3 +1,12 @@
 """The criteria of the catalog, one module per area; importing registers them."""
 
-from merkur.selections.criteria import address, business, company, person  # noqa: F401
+from merkur.selections.criteria import (  # noqa: F401
+    address,
+    attributes,
+    business,
+    company,
+    journal,
+    person,
+    saved,
+    stock,
+)

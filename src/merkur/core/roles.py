@@ -24,6 +24,7 @@ class Capability(models.TextChoices):
     VIEW_JOURNAL = "view_journal", _("View the contact journal")
     WRITE_JOURNAL = "write_journal", _("Record contacts and follow-ups")
     MANAGE_JOURNAL = "manage_journal", _("Delete any contact and record absences for others")
+    SAVE_SELECTIONS = "save_selections", _("Save selections and freeze their runs")
 
 
 _ALL = frozenset(Capability)
@@ -35,6 +36,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.EDIT_RECORDS,
             Capability.VIEW_JOURNAL,
             Capability.WRITE_JOURNAL,
+            Capability.SAVE_SELECTIONS,
         }
     ),
     Role.MARKETING: frozenset(
@@ -43,6 +45,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.EDIT_RECORDS,
             Capability.VIEW_JOURNAL,
             Capability.WRITE_JOURNAL,
+            Capability.SAVE_SELECTIONS,
         }
     ),
     Role.READ_ONLY: frozenset({Capability.VIEW_RECORDS, Capability.VIEW_JOURNAL}),

@@ -26,6 +26,7 @@ from merkur.business.models import (
     ExchangeRate,
     RevenueMonth,
 )
+from merkur.companies.generate.load import PostgresIndexes
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 RATE = DecimalField(max_digits=20, decimal_places=10)
@@ -144,18 +145,37 @@ def lines_by_month(lines: models.QuerySet | None = None) -> models.QuerySet:
     )
 
 
-def _insert(lines: models.QuerySet | None = None) -> int:
-    """Write the aggregate rows of ``lines`` with one ``INSERT … SELECT`` (no rows in Python)."""
+def _insert(lines: models.QuerySet | None = None, *, bulk: bool = False) -> int:
+    """Write the aggregate rows of ``lines`` with one ``INSERT … SELECT`` (no rows in Python).
+
+    ``bulk`` (many rows, PostgreSQL): the aggregate's indexes and keys are dropped
+    first and built again after — one sort per index and one check per key instead
+    of millions of updates; the table is locked until the transaction ends.
+    """
     sql, params = lines_by_month(lines).query.sql_with_params()
     table = connection.ops.quote_name(RevenueMonth._meta.db_table)
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        indexes = None
+        if postgres:
+            # The grouping sorts millions of rows: in memory, for this transaction only.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            if bulk:
+                # Checks queued earlier in the transaction would block dropping the keys.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                indexes = PostgresIndexes([RevenueMonth._meta.db_table])
+                indexes.drop()
         cursor.execute(
             f"INSERT INTO {table} (company_id, month, division_id, category_id, amount, quantity)"
             " SELECT grouped.company_id, grouped.month, grouped.division_id,"
             f" grouped.category_id, grouped.amount, grouped.quantity FROM ({sql}) grouped",
             params,
         )
-        return cursor.rowcount
+        count = cursor.rowcount
+        if indexes is not None:
+            indexes.rebuild(workers=1)
+        return count
 
 
 @transaction.atomic
@@ -163,6 +183,12 @@ def rebuild() -> int:
     """Recompute the whole aggregate from the lines; returns the number of rows."""
     check_rates()
     abc_cache.revenue_changed()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Key checks still queued for rows of this transaction would block TRUNCATE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {connection.ops.quote_name(RevenueMonth._meta.db_table)}")
+        return _insert(bulk=True)
     RevenueMonth.objects.all().delete()
     return _insert()
 
@@ -184,12 +210,14 @@ def documents_affected_by_rate(currency: str, valid_from: datetime.date) -> mode
 
 
 @transaction.atomic
-def refresh(company_ids, first_day: datetime.date, last_day: datetime.date) -> None:
+def refresh(
+    company_ids, first_day: datetime.date, last_day: datetime.date, *, bulk: bool = False
+) -> None:
     """Recompute the aggregate of some companies over the months touching a period.
 
     Used where many documents change at once (a new rate, an import): one grouped
     query instead of one update per document. ``company_ids`` is a list or a
-    subquery of company ids.
+    subquery of company ids; ``bulk`` as for ``_insert`` (a large import).
     """
     if isinstance(company_ids, (list, tuple, set)):
         company_ids = list(company_ids)
@@ -202,4 +230,4 @@ def refresh(company_ids, first_day: datetime.date, last_day: datetime.date) -> N
     )
     check_rates(lines)
     RevenueMonth.objects.filter(company_id__in=company_ids, month__range=(start, end)).delete()
-    _insert(lines)
+    _insert(lines, bulk=bulk)

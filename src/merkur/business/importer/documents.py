@@ -600,6 +600,11 @@ def write() -> None:
             cursor.execute(f"ANALYZE {line}")
             cursor.execute("ANALYZE import_company")
     if first is not None:
-        aggregates.refresh(RawSQL("SELECT company_id FROM import_company", ()), first, last)
+        aggregates.refresh(
+            RawSQL("SELECT company_id FROM import_company", ()),
+            first,
+            last,
+            bulk=indexes is not None,
+        )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS import_company")

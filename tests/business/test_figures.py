@@ -2,8 +2,12 @@
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from merkur.business import figures, rates, services
 from merkur.business.figures import Period
@@ -149,7 +153,9 @@ def test_abc_boundary_customer_exactly_at_80_percent_is_the_last_a(setup):
     rows = list(figures.abc_ranking(Period.year(2025)))
     thresholds = figures.AbcThresholds()
     classes = {
-        row.pk: figures.abc_class(row.revenue, row.cumulative, row.total, thresholds)
+        row["company_id"]: figures.abc_class(
+            row["revenue"], row["cumulative"], row["total"], thresholds
+        )
         for row in rows
     }
     assert [classes[c.pk] for c in companies] == ["A", "A", "B", "B", "C"]
@@ -181,8 +187,8 @@ def test_abc_class_as_a_value_on_each_company(setup, revenue, expected):
     # The same classes as the ranking's own rule.
     thresholds = figures.AbcThresholds()
     for row in figures.abc_ranking(Period.year(2025)):
-        assert classes[row.pk] == figures.abc_class(
-            row.revenue, row.cumulative, row.total, thresholds
+        assert classes[row["company_id"]] == figures.abc_class(
+            row["revenue"], row["cumulative"], row["total"], thresholds
         )
     # Usable as a filter, as the selection tool will.
     assert set(annotated.filter(abc_class="A").values_list("pk", flat=True)) == {
@@ -199,3 +205,177 @@ def test_revenue_in_a_currency_without_a_rate_on_an_order_day_cannot_be_asked(se
     with pytest.raises(rates.MissingRate) as error:
         figures.revenue(Period(D(2024, 1, 1), D(2025, 12, 31)), currency="CHF")
     assert "CHF" in str(error.value) and "01.06.2024" in str(error.value)
+
+
+# --- the ranking: one rule, from the aggregate or from the lines ------------------------
+
+
+def line(article, amount) -> dict:
+    return {"article": article, "quantity": 1, "unit_price": amount}
+
+
+def ranking(period, divisions=None, *, from_lines=False) -> list[dict]:
+    if not from_lines:
+        assert figures.exact_months(period), "a period of whole months reads the aggregate"
+        return list(figures.abc_ranking(period, divisions=divisions))
+    with mock.patch.object(figures, "exact_months", return_value=None):
+        return list(figures.abc_ranking(period, divisions=divisions))
+
+
+def expected_ranking(period, divisions=None) -> list[dict]:
+    """The ranking worked out in Python from each company's ``figures.revenue``."""
+    revenue = dict(
+        Company.objects.annotate(value=figures.revenue(period, divisions=divisions))
+        .filter(value__gt=0)
+        .values_list("pk", "value")
+    )
+    order = sorted(revenue, key=lambda pk: (-revenue[pk], pk))
+    total, cumulative, rows = sum(revenue.values()), Decimal(0), []
+    for rank, pk in enumerate(order, 1):
+        cumulative += revenue[pk]
+        rows.append(
+            {
+                "company_id": pk,
+                "revenue": revenue[pk],
+                "rank": rank,
+                "cumulative": cumulative,
+                "total": total,
+                "customers": len(order),
+            }
+        )
+    return rows
+
+
+amounts = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # customer
+        st.integers(1, 12),  # month
+        st.sampled_from(["office", "training", "db"]),
+        # Quarters: exact in binary, so SQLite's float sums tie exactly as decimals do.
+        st.integers(-400, 4000).map(lambda quarters: Decimal(quarters) / 4),
+    ),
+    max_size=14,
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(orders=amounts)
+def test_ranking_from_the_aggregate_equals_the_ranking_from_the_lines(setup, orders):
+    with transaction.atomic():
+        companies = [make_company() for _ in range(6)]
+        for n, (customer, month, article, amount) in enumerate(orders):
+            order(
+                f"H-{n}",
+                companies[customer],
+                D(2025, month, 1 + n % 28),
+                [line(setup[article], amount)],
+            )
+        for period in (Period.year(2025), Period.of_months(D(2025, 3, 1), D(2025, 8, 1))):
+            for divisions in (None, [setup["software"].pk]):
+                expected = expected_ranking(period, divisions)
+                assert ranking(period, divisions) == expected
+                assert ranking(period, divisions, from_lines=True) == expected
+                with mock.patch.object(figures, "exact_months", return_value=None):
+                    from_lines = figures.abc_boundaries(period, divisions=divisions)
+                assert figures.abc_boundaries(period, divisions=divisions) == from_lines
+        transaction.set_rollback(True)
+
+
+def test_ranking_of_a_period_with_part_months_reads_the_lines(setup):
+    first, second, third = make_company(), make_company(), make_company()
+    office = setup["office"]
+    for number, company, day, amount in [
+        ("1", first, D(2025, 1, 14), 1000),  # the day before the period
+        ("2", first, D(2025, 1, 15), 100),
+        ("3", second, D(2025, 3, 3), 300),
+        ("4", third, D(2025, 7, 1), 50),
+        ("5", third, D(2025, 7, 2), 1000),  # the day after
+    ]:
+        order(number, company, day, [line(office, amount)])
+    period = Period(D(2025, 1, 15), D(2025, 7, 1))
+    assert figures.exact_months(period) is None
+    rows = list(figures.abc_ranking(period))
+    assert [(r["company_id"], r["revenue"], r["rank"], r["cumulative"]) for r in rows] == [
+        (second.pk, Decimal("300.00"), 1, Decimal("300.00")),
+        (first.pk, Decimal("100.00"), 2, Decimal("400.00")),
+        (third.pk, Decimal("50.00"), 3, Decimal("450.00")),
+    ]
+    assert {(r["total"], r["customers"]) for r in rows} == {(Decimal("450.00"), 3)}
+    assert rows == expected_ranking(period)
+    # 400 of 450 before the third: 88.9 %, the first B; 95 % is never reached: no C.
+    assert figures.abc_boundaries(period) == (figures.AbcBoundary(Decimal(50), third.pk), None)
+
+
+def test_ranking_ties_go_to_the_smaller_company_id(setup):
+    companies = [make_company() for _ in range(4)]
+    for n, (company, amount) in enumerate(zip(companies, [50, 100, 100, 50], strict=True)):
+        order(
+            str(n),
+            company,
+            D(2025, 5, 5),
+            [{"article": setup["db"], "quantity": 1, "unit_price": amount}],
+        )
+    c0, c1, c2, c3 = (c.pk for c in companies)
+    for from_lines in (False, True):
+        rows = ranking(Period.year(2025), from_lines=from_lines)
+        assert [(r["company_id"], r["rank"]) for r in rows] == [(c1, 1), (c2, 2), (c0, 3), (c3, 4)]
+    # 100 + 100 + 50 = 250 of 300 before the last: 83 % → the last one is the first B;
+    # 95 % is never reached before a customer: no C.
+    assert figures.abc_boundaries(Period.year(2025)) == (
+        figures.AbcBoundary(Decimal("50.00"), c3),
+        None,
+    )
+
+
+def test_boundaries_customer_exactly_at_80_percent_is_the_last_a(setup):
+    revenue = [500, 300, 100, 50, 50]  # cumulative 50 %, 80 %, 90 %, 95 %, 100 %
+    companies = [make_company() for _ in revenue]
+    for n, (company, amount) in enumerate(zip(companies, revenue, strict=True)):
+        order(
+            str(n),
+            company,
+            D(2025, 4, 1),
+            [{"article": setup["office"], "quantity": 1, "unit_price": amount}],
+        )
+    first_b, first_c = figures.abc_boundaries(Period.year(2025))
+    # The second customer reaches exactly 80 %: the third is the first B; the fifth has
+    # exactly 95 % before it: the first C.
+    assert first_b == figures.AbcBoundary(Decimal("100.00"), companies[2].pk)
+    assert first_c == figures.AbcBoundary(Decimal("50.00"), companies[4].pk)
+    same = figures.AbcThresholds(Decimal("0.8"), Decimal("0.8"))
+    assert figures.abc_boundaries(Period.year(2025), thresholds=same) == (first_b, first_b)
+    everybody_a = figures.AbcThresholds(Decimal("1"), Decimal("1"))
+    assert figures.abc_boundaries(Period.year(2025), thresholds=everybody_a) == (None, None)
+
+
+def test_ranking_by_division(setup):
+    software, database = make_company(), make_company()
+    order(
+        "1",
+        software,
+        D(2025, 2, 2),
+        [{"article": setup["office"], "quantity": 1, "unit_price": 70}],
+    )
+    order(
+        "2",
+        database,
+        D(2025, 2, 3),
+        [
+            line(setup["db"], 90),
+            line(setup["training"], 20),
+        ],
+    )
+    year = Period.year(2025)
+    for from_lines in (False, True):
+        rows = ranking(year, [setup["software"].pk], from_lines=from_lines)
+        assert [(r["company_id"], r["revenue"]) for r in rows] == [
+            (software.pk, Decimal("70.00")),
+            (database.pk, Decimal("20.00")),
+        ]
+        rows = ranking(year, [setup["database"].pk], from_lines=from_lines)
+        assert [(r["company_id"], r["revenue"]) for r in rows] == [(database.pk, Decimal("90.00"))]
+        both = ranking(year, [setup["software"].pk, setup["database"].pk], from_lines=from_lines)
+        assert both == ranking(year, from_lines=from_lines)
+        assert [r["company_id"] for r in both] == [database.pk, software.pk]

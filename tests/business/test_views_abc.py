@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from merkur.business import services
@@ -13,6 +14,14 @@ from tests.factories import make_company
 
 pytestmark = pytest.mark.django_db
 URL = "/business/abc-analysis/"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The page's overview is cached; the cache outlives each test's database.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -143,3 +152,51 @@ def test_empty_period(readonly_client, setup):
     response = readonly_client.get(URL, {"year": 2010})
     assert response.status_code == 200
     assert 'id="abc-empty"' in response.content.decode()
+
+
+def test_one_ranking_statement_per_page(readonly_client, setup, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from merkur.business.views import abc
+
+    monkeypatch.setattr(abc, "PER_PAGE", 2)
+
+    def ranking_statements(url: str, params=None) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = readonly_client.get(url, params)
+        assert response.status_code == 200 and response.context["rows"]
+        return [q["sql"] for q in queries if "business_revenuemonth" in q["sql"]]
+
+    # Cold: the overview (class totals, curve) and the page, one ranking each, with no
+    # per-company subquery.
+    cold = ranking_statements(URL, {"year": 2025})
+    assert len(cold) == 2 and not any("companies_company" in sql for sql in cold)
+    # Then only the page: the overview is cached until revenue changes.
+    first = readonly_client.get(URL, {"year": 2025})
+    assert len(ranking_statements(first.context["next_url"])) == 1
+    assert len(ranking_statements(URL, {"year": 2025})) == 1
+
+
+def test_previous_page_before_the_end(readonly_client, setup, monkeypatch):
+    from merkur.business.views import abc
+
+    monkeypatch.setattr(abc, "PER_PAGE", 2)
+    params = {"year": 2025, "division": setup["software"].pk}
+    # A running sum beyond the total: the last page.
+    response = readonly_client.get(URL, {**params, "before": "5000"})
+    assert [r.rank for r in response.context["rows"]] == [4, 5]
+    assert response.context["previous_url"] and response.context["next_url"] is None
+    # Before the second customer's running sum: the first alone, no page before it.
+    response = readonly_client.get(URL, {**params, "before": "800"})
+    assert [r.rank for r in response.context["rows"]] == [1]
+    assert response.context["previous_url"] is None
+
+
+def test_curve_samples_every_nth_customer(readonly_client, setup, monkeypatch):
+    from merkur.business.views import abc
+
+    monkeypatch.setattr(abc, "CURVE_POINTS", 2)  # 5 customers: every 3rd, then the last
+    response = readonly_client.get(URL, {"year": 2025, "division": setup["software"].pk})
+    # Ranks 0, 3 (cumulative 90 %) and 5 (100 %) on a 600 × 240 chart.
+    assert response.context["curve"] == "0.0,240.0 360.0,24.0 600.0,0.0"

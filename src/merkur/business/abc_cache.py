@@ -16,12 +16,10 @@ made elsewhere is seen after the TTL at the latest.
 
 A company's own revenue is always read fresh: one query on the aggregate.
 
-The boundaries of a period of whole months (last year, the last twelve months,
-every period the ABC page and ``/abc`` offer) are computed here in one
-statement that ranks the aggregate grouped by company: about 6 s for a million
-customers on PostgreSQL, where ``figures.abc_boundaries`` — whose revenue is a
-correlated subquery Django repeats in every window — takes about 100 s. Other
-periods still go through ``figures.abc_boundaries``.
+``figures.abc_boundaries`` ranks the customers in one statement (from the
+aggregate for periods of whole months): a few seconds for a million customers
+on PostgreSQL — too slow for every company page, hence this cache. The ABC
+page keeps its class totals and curve here too (``cached``).
 """
 
 import datetime
@@ -32,11 +30,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import Sum
+from django.db import transaction
 
 from merkur.business import months, rates
-from merkur.business.models import RevenueMonth
 
 logger = logging.getLogger(__name__)
 
@@ -101,66 +97,12 @@ def _stamps(period) -> list[str]:
     return [str(found[key]) for key in keys]
 
 
-def _whole_months(period) -> tuple[datetime.date, datetime.date] | None:
-    whole = period.whole_months()
-    if whole and whole[0] == period.start and months.month_end(whole[1]) == period.end:
-        return whole
-    return None
-
-
-def _ranked_boundaries(first, last, divisions: list[int], thresholds) -> tuple:
-    """``figures.abc_boundaries`` for the whole months ``first``–``last``, from the aggregate.
-
-    The same ranking (revenue > 0, more revenue first, equal revenue by smaller id)
-    and the same rule (the first B is the first customer with at least the A share
-    of the revenue before it), but the revenue of each customer is summed once, by
-    grouping, and both boundaries come from one pass over the ranking. ``before``
-    grows strictly down the ranking, so the smallest qualifying ``before`` is the
-    first customer.
-    """
-    from merkur.business.figures import AbcBoundary
-
-    grouped = RevenueMonth.objects.filter(month__range=(first, last))
-    if divisions:
-        grouped = grouped.filter(division_id__in=divisions)
-    grouped = grouped.values("company_id").annotate(revenue=Sum("amount")).filter(revenue__gt=0)
-    inner, params = grouped.order_by().query.sql_with_params()
-    sql = f"""
-        WITH ranked AS (
-            SELECT g.company_id AS company_id, g.revenue AS revenue,
-                SUM(g.revenue) OVER (ORDER BY g.revenue DESC, g.company_id) - g.revenue
-                    AS before,
-                SUM(g.revenue) OVER () AS total
-            FROM ({inner}) g
-        )
-        SELECT r.before, r.before >= r.total * %s, r.before >= r.total * %s,
-            r.revenue, r.company_id
-        FROM ranked r
-        WHERE r.before = (SELECT MIN(before) FROM ranked WHERE before >= total * %s)
-            OR r.before = (SELECT MIN(before) FROM ranked WHERE before >= total * %s)
-    """
-    a, b = thresholds.a, thresholds.b
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, a, b, a, b])
-        rows = sorted(cursor.fetchall(), key=lambda row: row[0])
-    # SQLite sums decimals as floats: back to cents, as the ORM does for the company.
-    found = [
-        (bool(is_b), bool(is_c), AbcBoundary(Decimal(str(revenue)).quantize(rates.CENT), pk))
-        for _before, is_b, is_c, revenue, pk in rows
-    ]
-    first_b = next((boundary for is_b, _c, boundary in found if is_b), None)
-    first_c = next((boundary for _b, is_c, boundary in found if is_c), None)
-    return first_b, first_c
-
-
-def boundaries(period, *, divisions: list[int] | None = None, thresholds=None) -> tuple:
-    """``figures.abc_boundaries`` of the period, from the cache while revenue is unchanged."""
-    # Imported here: ``aggregates`` imports this module and ``figures`` imports ``aggregates``.
-    from merkur.business import figures
-
-    thresholds = thresholds or figures.AbcThresholds.configured()
+def cached(name: str, period, divisions, thresholds, compute):
+    """``compute()`` — a figure of the ranking of ``period`` — from the cache while revenue
+    in the period is unchanged; ``name`` tells the figures apart."""
     divisions = sorted(set(divisions or []))
     parts = [
+        name,
         period.start.isoformat(),
         period.end.isoformat(),
         ",".join(map(str, divisions)),
@@ -169,18 +111,27 @@ def boundaries(period, *, divisions: list[int] | None = None, thresholds=None) -
         rates.base_currency(),
         *_stamps(period),
     ]
-    key = _PREFIX + "bounds:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    key = _PREFIX + "ranking:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
     found = cache.get(key)
     if found is None:
-        whole = _whole_months(period)
-        if whole:
-            found = _ranked_boundaries(*whole, divisions, thresholds)
-        else:
-            found = figures.abc_boundaries(
-                period, divisions=divisions or None, thresholds=thresholds
-            )
+        found = compute()
         cache.set(key, found, timeout=TTL)
     return found
+
+
+def boundaries(period, *, divisions: list[int] | None = None, thresholds=None) -> tuple:
+    """``figures.abc_boundaries`` of the period, from the cache while revenue is unchanged."""
+    # Imported here: ``aggregates`` imports this module and ``figures`` imports ``aggregates``.
+    from merkur.business import figures
+
+    thresholds = thresholds or figures.AbcThresholds.configured()
+    return cached(
+        "bounds",
+        period,
+        divisions,
+        thresholds,
+        lambda: figures.abc_boundaries(period, divisions=divisions or None, thresholds=thresholds),
+    )
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value, Window
-from django.db.models.functions import Coalesce, Round
+from django.db.models import Count, F, OuterRef, Q, RowRange, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, Lag, Round, RowNumber
 
 from merkur.business import aggregates, months, rates
 from merkur.business.models import DocumentLine, ExchangeRate, RevenueMonth
@@ -221,23 +221,130 @@ class AbcThresholds:
         return cls(Decimal(a) / 100, Decimal(a + b) / 100)
 
 
-def abc_ranking(period: Period, *, divisions: list[int] | None = None) -> models.QuerySet:
-    """Customers with revenue in ``period``, largest first, with their cumulative revenue.
+class _Over(Window):
+    """A window over the groups of a grouped query.
 
-    Company rows annotated with ``revenue``, ``cumulative`` (running sum including
-    the row) and ``total``; a window function does the running sum in the database.
+    Its own columns (``company_id``) are grouped already; without this, Django puts
+    a window that ``values()`` leaves out into the GROUP BY (5.2), which the
+    databases refuse.
     """
-    from merkur.companies.models import Company
 
-    order = [F("revenue").desc(), F("pk").asc()]
+    def get_group_by_cols(self):
+        return []
+
+
+class _SumOver(models.Func):
+    """``SUM`` as a window over the groups of a grouped query: ``SUM(SUM(amount)) OVER (…)``.
+
+    Django's ``Sum`` refuses an aggregate inside it; a window over the grouped rows
+    lets the database sum each customer's revenue once and rank the sums in the
+    same statement.
+    """
+
+    function = "SUM"
+    window_compatible = True
+
+
+class _Windowed(models.ExpressionWrapper):
+    """Arithmetic or a condition on ranking windows: computed after grouping, so there
+    is nothing to group by (Django would otherwise group by the expression itself)."""
+
+    def get_group_by_cols(self):
+        return []
+
+
+def windowed(expression, output_field: models.Field) -> models.Expression:
+    """``expression`` over ``abc_ranking``'s window columns, for ``annotate`` and filters:
+    ``windowed(F("total") * share, MONEY)``, ``windowed(Q(cumulative__gt=x), BooleanField())``."""
+    return _Windowed(expression, output_field=output_field)
+
+
+def along_ranking(expression, *, frame=None) -> Window:
+    """A window function over ``abc_ranking``'s rows in ranking order — the ranking rule,
+    in one place: more revenue first, equal revenue by the smaller company id."""
+    return _Over(expression, order_by=[F("revenue").desc(), F("company_id").asc()], frame=frame)
+
+
+def revenue_sum(*, frame=None) -> Window:
+    """The sum of ``revenue`` over ``abc_ranking``'s rows: all of them without ``frame``,
+    up to the row with ``frame=ranking_rows()``, or over any other ``RowRange``."""
+    total = _SumOver(F("revenue"), output_field=aggregates.MONEY)
+    return _Over(total) if frame is None else along_ranking(total, frame=frame)
+
+
+def ranking_rows(start: int | None = None, end: int | None = 0) -> RowRange:
+    """Rows ``start`` to ``end`` relative to the current one (None: unbounded)."""
+    return RowRange(start=start, end=end)
+
+
+def exact_months(period: Period) -> tuple[datetime.date, datetime.date] | None:
+    """First days of the first and last month when ``period`` is made of whole months only."""
+    whole = period.whole_months()
+    if whole and whole[0] == period.start and months.month_end(whole[1]) == period.end:
+        return whole
+    return None
+
+
+def _customer_revenue(period: Period, divisions, categories=None) -> tuple[models.QuerySet, Sum]:
+    """Rows grouped by ``company_id`` and the expression of their revenue in ``period``.
+
+    Whole months are read from the aggregate (one row per company, month, division and
+    category); any other period from the raw lines, as ``revenue`` does for its edges.
+    """
+    whole = exact_months(period)
+    if whole:
+        rows = RevenueMonth.objects.filter(month__range=whole)
+        if divisions:
+            rows = rows.filter(division_id__in=divisions)
+        if categories:
+            rows = rows.filter(category_id__in=categories)
+        return rows.values("company_id"), Sum("amount")
+    lines = aggregates.revenue_lines(
+        _lines_in(period, divisions, categories, [(period.start, period.end)])
+    )
+    return lines.values(company_id=F("document__company_id")), Sum("base_amount")
+
+
+def revenue_by_company(
+    period: Period,
+    *,
+    divisions: list[int] | None = None,
+    categories: list[int] | None = None,
+) -> models.QuerySet:
+    """Base-currency revenue of every company that had any in ``period``: rows of
+    ``company_id`` and ``revenue``, summed once per company by grouping.
+
+    The form for many companies at once (lists, the selections' thresholds): a grouped
+    scan instead of ``revenue``'s subquery per company. Companies without revenue
+    have no row.
+    """
+    rows, amount = _customer_revenue(period, divisions, categories)
+    return rows.annotate(revenue=amount).order_by()
+
+
+def abc_ranking(period: Period, *, divisions: list[int] | None = None) -> models.QuerySet:
+    """Customers with revenue in ``period`` (base currency), largest first: one statement.
+
+    Dicts of ``company_id``, ``revenue``, ``rank`` (1, 2, …), ``cumulative`` (running
+    sum including the row), ``total`` and ``customers`` (how many are ranked). Each
+    customer's revenue is summed once by grouping — from the aggregate for periods
+    of whole months, from the lines otherwise — and window functions over the
+    groups do the running sum, so a million customers take seconds, not the
+    minutes of a per-company subquery. Filters on the window columns (keyset
+    paging by ``cumulative``) run after the ranking; ``along_ranking``,
+    ``revenue_sum`` and ``windowed`` build further columns.
+    """
+    rows, amount = _customer_revenue(period, divisions)
     return (
-        Company.objects.annotate(revenue=revenue(period, divisions=divisions))
+        rows.annotate(revenue=amount)
         .filter(revenue__gt=0)
         .annotate(
-            cumulative=Window(Sum("revenue"), order_by=order),
-            total=Window(Sum("revenue")),
+            rank=along_ranking(RowNumber()),
+            cumulative=revenue_sum(frame=ranking_rows()),
+            total=revenue_sum(),
+            customers=_Over(Count("*")),
         )
-        .order_by(*order)
+        .order_by(F("revenue").desc(), F("company_id").asc())
     )
 
 
@@ -268,17 +375,44 @@ def abc_boundaries(
     divisions: list[int] | None = None,
     thresholds: AbcThresholds | None = None,
 ) -> tuple[AbcBoundary | None, AbcBoundary | None]:
-    """The first B and the first C customer of the ranking (two rows read from one query)."""
+    """The first B and the first C customer of the ranking, from one ranking statement.
+
+    The first customer of a class is the one with at least the class's share of the
+    revenue before it while the customer ranked just above had less (or there is
+    none): ``before`` grows strictly down the ranking, so that is one row per class.
+    """
     thresholds = thresholds or AbcThresholds.configured()
-    ranking = abc_ranking(period, divisions=divisions).annotate(
-        before=models.ExpressionWrapper(
-            F("cumulative") - F("revenue"), output_field=aggregates.MONEY
-        )
+    # Helpers as aliases: computed only inside the conditions that use them.
+    ranking = abc_ranking(period, divisions=divisions).alias(
+        before=windowed(F("cumulative") - F("revenue"), aggregates.MONEY),
+        # The previous customer's ``before``; NULL for the first one.
+        previous_before=windowed(
+            F("cumulative") - F("revenue") - along_ranking(Lag("revenue")), aggregates.MONEY
+        ),
+        b_from=windowed(F("total") * thresholds.a, aggregates.MONEY),
+        c_from=windowed(F("total") * thresholds.b, aggregates.MONEY),
     )
-    first_b = ranking.filter(before__gte=F("total") * thresholds.a).values("revenue", "pk")
-    first_c = ranking.filter(before__gte=F("total") * thresholds.b).values("revenue", "pk")
-    found = [next(iter(rows[:1]), None) for rows in (first_b, first_c)]
-    return tuple(AbcBoundary(row["revenue"], row["pk"]) if row else None for row in found)
+
+    def first_of(limit: str) -> Q:
+        return Q(before__gte=F(limit)) & (
+            Q(previous_before__isnull=True) | Q(previous_before__lt=F(limit))
+        )
+
+    rows = [
+        (row["revenue"], row["company_id"], row["is_c"])
+        for row in ranking.filter(first_of("b_from") | first_of("c_from")).annotate(
+            # Decided in SQL, as the filter was (SQLite compares floats).
+            is_c=windowed(Q(before__gte=F("c_from")), models.BooleanField())
+        )
+    ]
+    # At most two rows, the first B above the first C; one row when they are the same
+    # customer or there is no C. The first C implies a first B (the B share is larger).
+    found = [AbcBoundary(revenue, pk) for revenue, pk, _is_c in rows]
+    if not found:
+        return None, None
+    if len(found) == 2:
+        return found[0], found[1]
+    return found[0], found[0] if rows[0][2] else None
 
 
 def _ranked_before(boundary: AbcBoundary) -> Q:

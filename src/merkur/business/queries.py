@@ -1,15 +1,13 @@
-"""Reading business data: serial ranges, batch traceability, revenue per company."""
+"""Reading stock and production: serial ranges and batch traceability."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from merkur.business import months
 from merkur.business.models import (
     ArticleInstance,
     Batch,
     DeliveryLine,
-    RevenueMonth,
     split_serial,
 )
 
@@ -44,21 +42,3 @@ def customers_of_batch(batch: Batch, companies: QuerySet) -> QuerySet:
     by_line = DeliveryLine.objects.filter(batch=batch, delivery__company_id=OuterRef("pk"))
     by_instance = ArticleInstance.objects.filter(batch=batch, customer_id=OuterRef("pk"))
     return companies.filter(Exists(by_line) | Exists(by_instance))
-
-
-def monthly_revenue_by_company(period, *, divisions=None, categories=None) -> QuerySet | None:
-    """Base-currency revenue per company (``company_id``, ``revenue``) summed from the
-    monthly aggregate, for a period of whole months; ``None`` for other periods.
-
-    A grouped scan of the period's aggregate rows: the selections compare it with a
-    threshold as one ``IN (…)`` subquery instead of a sum per company.
-    """
-    whole = period.whole_months()
-    if not whole or whole[0] != period.start or months.month_end(whole[1]) != period.end:
-        return None
-    rows = RevenueMonth.objects.filter(month__range=whole)
-    if divisions:
-        rows = rows.filter(division_id__in=divisions)
-    if categories:
-        rows = rows.filter(category_id__in=categories)
-    return rows.values("company_id").annotate(revenue=Sum("amount")).order_by()

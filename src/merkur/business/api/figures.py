@@ -28,7 +28,7 @@ from merkur.companies.models import Company
 from merkur.core.api.errors import LIST_ERRORS, READ_ERRORS
 from merkur.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from merkur.core.api.schemas import Id, InSchema, Ref
-from merkur.core.pagination import InvalidCursor, capped_count
+from merkur.core.pagination import InvalidCursor
 
 companies_router = Router(tags=["Figures"])
 abc_router = Router(tags=["Figures"])
@@ -283,27 +283,29 @@ def abc_analysis(request: HttpRequest, filters: Query[AbcQuery]):
     rows = list(ranking[offset : offset + filters.limit + 1])
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
-    total = rows[0].total if rows else Decimal(0)
-    if not rows and offset:
-        total = next(iter(ranking.values_list("total", flat=True)[:1]), Decimal(0))
-    count = capped_count(ranking)
+    # Every row carries the ranking's size and total.
+    first = rows[0] if rows else None
+    if first is None and offset:  # past the end: read them from the first row
+        first = next(iter(ranking[:1]), None)
+    count, total = (first["customers"], first["total"]) if first else (0, Decimal(0))
+    companies = Company.objects.in_bulk([row["company_id"] for row in rows])
     return {
         "items": [
             {
-                "rank": offset + index + 1,
-                "company": company_ref(row),
-                "revenue": row.revenue,
-                "share_percent": _percent(row.revenue, row.total),
-                "cumulative": row.cumulative,
-                "cumulative_percent": _percent(row.cumulative, row.total),
-                "class": abc_class(row.revenue, row.cumulative, row.total, thresholds),
+                "rank": row["rank"],
+                "company": company_ref(companies[row["company_id"]]),
+                "revenue": row["revenue"],
+                "share_percent": _percent(row["revenue"], total),
+                "cumulative": row["cumulative"],
+                "cumulative_percent": _percent(row["cumulative"], total),
+                "class": abc_class(row["revenue"], row["cumulative"], total, thresholds),
             }
-            for index, row in enumerate(rows)
+            for row in rows
         ],
         "next_cursor": _cursor(offset + filters.limit) if more else None,
         "previous_cursor": _cursor(max(offset - filters.limit, 0)) if offset else None,
-        "count": count.value,
-        "count_exact": count.exact,
+        "count": count,
+        "count_exact": True,
         "from": period.start,
         "to": period.end,
         "currency": rates.base_currency(),

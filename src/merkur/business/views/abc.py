@@ -1,22 +1,25 @@
 """The ABC analysis of customers by revenue: list, class totals and Pareto curve.
 
-Everything is computed in the database from ``figures.abc_ranking``: the
-class sizes by filtering on the running sum, the page by rank, the curve by
-every n-th rank — a few queries whatever the number of customers.
+Both come from ``figures.abc_ranking``, which ranks every customer in one
+statement — seconds at a million customers. The overview (how many, the total,
+the class totals and the curve) is one such statement reading only the rows it
+needs — every n-th customer for the curve and the last customer of A and of B,
+whose rank and running sum are the class totals — and is cached with the
+revenue stamps of ``abc_cache``, like the class boundaries. A page is one more:
+the next customers after (or before) a running sum, with their names in a
+small second query.
 """
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import BooleanField, Expression, F, IntegerField, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from merkur.business import figures, rates
+from merkur.business import abc_cache, aggregates, figures, rates
 from merkur.business.views.forms import AbcForm
 from merkur.companies.models import Company
 from merkur.companies.templatetags.company_tags import list_url
@@ -49,28 +52,70 @@ class ClassSummary:
     share: Decimal
 
 
-def class_summaries(ranking, total: Decimal, count: int, thresholds) -> list[ClassSummary]:
-    """Customers and revenue per class: A and A+B are prefixes of the ranking."""
-    before = ranking.annotate(before=F("cumulative") - F("revenue"))
-    a = before.filter(before__lt=thresholds.a * total).aggregate(n=Count("pk"), s=Sum("revenue"))
-    ab = before.filter(before__lt=thresholds.b * total).aggregate(n=Count("pk"), s=Sum("revenue"))
-    a_n, a_s = a["n"], a["s"] or Decimal(0)
-    ab_n, ab_s = ab["n"], ab["s"] or Decimal(0)
+@dataclass
+class Overview:
+    count: int
+    total: Decimal
+    classes: list[ClassSummary]
+    points: list[tuple[int, Decimal]]  # (rank, running sum) of every n-th customer
+
+
+def _flag(condition: Q) -> Expression:
+    return figures.windowed(condition, BooleanField())
+
+
+def _class_summaries(rows: list[dict], total: Decimal, count: int) -> list[ClassSummary]:
+    """Customers and revenue per class: A and A+B end at their last customers."""
+
+    def prefix(flag: str) -> tuple[int, Decimal]:
+        last = next((row for row in rows if row[flag]), None)
+        return (last["rank"], last["cumulative"]) if last else (0, Decimal(0))
+
+    a_n, a_s = prefix("last_a")
+    ab_n, ab_s = prefix("last_b")
     parts = [("A", a_n, a_s), ("B", ab_n - a_n, ab_s - a_s), ("C", count - ab_n, total - ab_s)]
     return [ClassSummary(k, n, s, s / total if total else Decimal(0)) for k, n, s in parts]
 
 
-def curve(ranking, total: Decimal, count: int) -> str:
-    """SVG polyline points of the Pareto curve: share of customers → share of revenue."""
-    step = max(1, math.ceil(count / CURVE_POINTS))
-    order = [F("revenue").desc(), F("pk").asc()]
-    sampled = (
-        ranking.annotate(rank=Window(RowNumber(), order_by=order))
-        .annotate(bucket=F("rank") % step)
-        .filter(bucket=0)
-        .values_list("rank", "cumulative")
+def compute_overview(ranking, thresholds, points: int) -> Overview:
+    """Size, total, class totals and curve samples of ``ranking``: one statement that
+    reads only the customers on the curve and the last of A and of B."""
+    money = aggregates.MONEY
+    marked = (
+        ranking.alias(
+            before_row=figures.windowed(F("cumulative") - F("revenue"), money),
+            a_limit=figures.windowed(F("total") * thresholds.a, money),
+            b_limit=figures.windowed(F("total") * thresholds.b, money),
+            # Every n-th customer, n = ceil(customers / points).
+            curve_step=figures.windowed(
+                F("rank") % ((F("customers") + points - 1) / points), IntegerField()
+            ),
+        )
+        .annotate(
+            on_curve=_flag(Q(curve_step=0)),
+            # The last customer of a class: less than the limit before it, the limit
+            # reached with it.
+            last_a=_flag(Q(before_row__lt=F("a_limit"), cumulative__gte=F("a_limit"))),
+            last_b=_flag(Q(before_row__lt=F("b_limit"), cumulative__gte=F("b_limit"))),
+        )
+        .filter(Q(on_curve=True) | Q(last_a=True) | Q(last_b=True))
     )
-    points = [(0, Decimal(0)), *sampled]
+    rows = list(marked)
+    if not rows:  # with customers, at least one is on the curve
+        return Overview(0, Decimal(0), [], [])
+    count, total = rows[0]["customers"], rows[0]["total"]
+    return Overview(
+        count=count,
+        total=total,
+        classes=_class_summaries(rows, total, count),
+        points=[(row["rank"], row["cumulative"]) for row in rows if row["on_curve"]],
+    )
+
+
+def curve(overview: Overview) -> str:
+    """SVG polyline points of the Pareto curve: share of customers → share of revenue."""
+    count, total = overview.count, overview.total
+    points = [(0, Decimal(0)), *overview.points]
     if points[-1][0] != count:
         points.append((count, total))
     coords = []
@@ -81,40 +126,53 @@ def curve(ranking, total: Decimal, count: int) -> str:
     return " ".join(coords)
 
 
-def page_rows(ranking, data: dict, total: Decimal, thresholds) -> tuple[list, bool, bool]:
-    """One page of the ranking after / before a running sum: (rows, has previous, has next)."""
-    ranked = ranking.annotate(
-        rank=Window(RowNumber(), order_by=[F("revenue").desc(), F("pk").asc()])
-    ).values_list("rank", "pk", "name", "number", "revenue", "cumulative")
+def page_rows(ranking, data: dict, overview: Overview, thresholds) -> tuple[list, bool, bool]:
+    """One page of the ranking after / before a running sum: (rows, has previous, has next).
+
+    Only the columns a page needs: the ranking's size and total (windows over all of
+    it) come from the overview. The names are one query for the page's companies.
+    """
+    ranked = ranking.values("company_id", "revenue", "rank", "cumulative")
     if data.get("before") is not None:
-        found = list(
-            ranked.filter(cumulative__lt=data["before"]).order_by(
-                F("revenue").asc(), F("pk").desc()
-            )[: PER_PAGE + 1]
+        # The last ``PER_PAGE`` customers below ``before``, in ranking order (no reverse
+        # sort of the ranking): those whose running sum ``PER_PAGE`` rows further down
+        # reaches it, or that have fewer rows after them.
+        before = data["before"]
+        ranked = ranked.alias(
+            ahead=figures.windowed(
+                F("cumulative") + figures.revenue_sum(frame=figures.ranking_rows(1, PER_PAGE)),
+                aggregates.MONEY,
+            ),
+            in_page=figures.windowed(
+                Q(cumulative__lt=before)
+                & (Q(rank__gt=overview.count - PER_PAGE) | Q(ahead__gte=before)),
+                BooleanField(),
+            ),
+        ).filter(in_page=True)
+    elif data.get("after") is not None:
+        ranked = ranked.filter(cumulative__gt=data["after"])
+    found = list(ranked[:PER_PAGE])
+    has_previous = bool(found) and found[0]["rank"] > 1
+    has_next = bool(found) and found[-1]["rank"] < overview.count
+    names = Company.objects.in_bulk([row["company_id"] for row in found])
+    total, page = overview.total, []
+    for row in found:
+        company = names[row["company_id"]]
+        revenue, cumulative = row["revenue"], row["cumulative"]
+        page.append(
+            AbcRow(
+                rank=row["rank"],
+                company_id=company.pk,
+                name=company.name,
+                number=company.number or "",
+                revenue=revenue,
+                cumulative=cumulative,
+                share=revenue / total,
+                cumulative_share=cumulative / total,
+                abc=figures.abc_class(revenue, cumulative, total, thresholds),
+            )
         )
-        has_previous, has_next = len(found) > PER_PAGE, True
-        found = list(reversed(found[:PER_PAGE]))
-    else:
-        if data.get("after") is not None:
-            ranked = ranked.filter(cumulative__gt=data["after"])
-        found = list(ranked[: PER_PAGE + 1])
-        has_previous, has_next = data.get("after") is not None, len(found) > PER_PAGE
-        found = found[:PER_PAGE]
-    rows = [
-        AbcRow(
-            rank=rank,
-            company_id=pk,
-            name=name,
-            number=number or "",
-            revenue=revenue,
-            cumulative=cumulative,
-            share=revenue / total,
-            cumulative_share=cumulative / total,
-            abc=figures.abc_class(revenue, cumulative, total, thresholds),
-        )
-        for rank, pk, name, number, revenue, cumulative in found
-    ]
-    return rows, has_previous, has_next
+    return page, has_previous, has_next
 
 
 @require_GET
@@ -141,20 +199,23 @@ def abc_analysis(request: HttpRequest) -> HttpResponse:
     context["period"] = period
     try:
         ranking = figures.abc_ranking(period, divisions=divisions)
-        totals = (
-            Company.objects.annotate(revenue=figures.revenue(period, divisions=divisions))
-            .filter(revenue__gt=0)
-            .aggregate(count=Count("pk"), total=Sum("revenue"))
+        overview = abc_cache.cached(
+            f"page-overview-{CURVE_POINTS}",
+            period,
+            divisions,
+            thresholds,
+            lambda: compute_overview(ranking, thresholds, CURVE_POINTS),
         )
+        rows, has_previous, has_next = [], False, False
+        if overview.count:
+            rows, has_previous, has_next = page_rows(ranking, data, overview, thresholds)
     except rates.MissingRate as error:
         context["missing_rate"] = error.messages[0]
         return render(request, "business/abc.html", context)
-    count, total = totals["count"], totals["total"] or Decimal(0)
-    rows, has_previous, has_next = [], False, False
+    count, total = overview.count, overview.total
     if count:
-        rows, has_previous, has_next = page_rows(ranking, data, total, thresholds)
-        context["classes"] = class_summaries(ranking, total, count, thresholds)
-        context["curve"] = curve(ranking, total, count)
+        context["classes"] = overview.classes
+        context["curve"] = curve(overview)
         context["threshold_lines"] = [
             (label, CHART_HEIGHT * (1 - float(value)))
             for label, value in (("A", thresholds.a), ("B", thresholds.b))

@@ -1,9 +1,9 @@
 """Business criteria: revenue and quantities in a period, open documents, articles bought.
 
-Revenue in the base currency over whole months (every relative period, any year)
-is read from the monthly aggregate as one grouped subquery; other periods and
-other currencies go through ``figures.revenue``, which converts line by line at
-each order's rate. A company without revenue (or without purchases) has 0:
+Revenue in the base currency is ``figures.revenue_by_company``: one grouped
+subquery, over the monthly aggregate for whole months (every relative period,
+any year); other currencies go through ``figures.revenue``, which converts line
+by line at each order's rate. A company without revenue (or without purchases) has 0:
 "less than 1,000" includes it.
 """
 
@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from merkur.business import aggregates, figures, rates
 from merkur.business.models import Document, DocumentKind, DocumentStatus
-from merkur.business.queries import monthly_revenue_by_company
 from merkur.companies.models import Company
 from merkur.selections import periods
 from merkur.selections.catalog import COMPANY, Criterion, register
@@ -71,10 +70,9 @@ class Revenue(Criterion):
         divisions = condition.params.get("divisions")
         categories = condition.params.get("categories")
         currency = condition.params.get("currency") or rates.base_currency()
-        rows = None
         if currency == rates.base_currency():
-            rows = monthly_revenue_by_company(period, divisions=divisions, categories=categories)
-        if rows is None:
+            rows = figures.revenue_by_company(period, divisions=divisions, categories=categories)
+        else:
             revenue = figures.revenue(
                 period, divisions=divisions, categories=categories, currency=currency
             )

@@ -10,9 +10,12 @@ one row per record and NOT means "has none". Adding a criterion is one class in
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import ClassVar
 
+from django.apps import apps
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from merkur.selections import kinds
@@ -96,11 +99,27 @@ class Criterion:
         raise NotImplementedError
 
     def describe(self, condition: Condition) -> str:
-        value = condition.value
+        """“Function is one of Einkäufer”, “Revenue at least 100.000” — for people."""
+        shown = self.describe_value(self.operators[condition.operator], condition.value)
+        operator = OPERATOR_LABELS.get(condition.operator, condition.operator)
+        return f"{self.label} {operator}{' ' + shown if shown else ''}"
+
+    @staticmethod
+    def describe_value(kind: str, value) -> str:
+        """A stored value as a user reads it: names of records, numbers in the locale."""
+        if value is None:
+            return ""
+        if kind.startswith("records:"):
+            model = apps.get_model(kind.split(":", 1)[1])
+            names = model.objects.in_bulk(value)
+            return ", ".join(str(names.get(pk, pk)) for pk in value)
+        if kind in ("number", "number_range"):
+            numbers = value if isinstance(value, list) else [value]
+            shown = [number_format(Decimal(number), force_grouping=True) for number in numbers]
+            return " – ".join(shown)
         if isinstance(value, list):
-            value = ", ".join(str(item) for item in value)
-        shown = "" if value is None else f" {value}"
-        return f"{self.label} {OPERATOR_LABELS.get(condition.operator, condition.operator)}{shown}"
+            return (" – " if kind.endswith("_range") else ", ").join(str(item) for item in value)
+        return str(value)
 
 
 CATALOG: dict[str, Criterion] = {}

@@ -65,6 +65,10 @@ class Revenue(Criterion):
         "currency": ("currency", False),
     }
 
+    def describe(self, condition) -> str:
+        currency = condition.params.get("currency") or rates.base_currency()
+        return f"{super().describe(condition)} {currency}"
+
     def q(self, condition, context) -> Q:
         period = _period(condition, context)
         divisions = condition.params.get("divisions")

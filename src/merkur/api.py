@@ -17,6 +17,7 @@ from merkur.core.api import account, errors, master
 from merkur.core.api.auth import SessionAuth, TokenAuth
 from merkur.journal.api import contacts as journal_contacts
 from merkur.journal.api import followups as journal_followups
+from merkur.selections.api import install as install_selections_api
 
 DESCRIPTION = """\
 The Merkur CRM: companies, their people and addresses, and the master tables.
@@ -64,3 +65,4 @@ api.add_router("/attribute-values", attribute_records.values_router)
 api.add_router("/contacts", journal_contacts.router)
 api.add_router("/", journal_followups.router)
 install_business_api(api)
+install_selections_api(api)

@@ -198,3 +198,16 @@ def test_dump_round_trips(world):
     stored = dump(parse(definition))
     assert stored["where"]["and"][0]["value"] == ["DE"]
     assert dump(parse(stored)) == stored
+
+
+@pytest.mark.parametrize(
+    ("node", "words"),
+    [
+        ({"criterion": "address.city", "op": "equals", "value": "Ber\x00lin"}, "NUL"),
+        ({"criterion": "company.industries", "op": "in", "value": [2**64]}, "whole numbers"),
+    ],
+)
+def test_values_the_database_cannot_hold_are_refused(world, node, words):
+    with pytest.raises(DefinitionError) as caught:
+        parse(where(node))
+    assert caught.value.path == "where.value" and words in caught.value.message

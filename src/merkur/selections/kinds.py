@@ -17,6 +17,7 @@ from merkur.selections import periods
 
 MAX_TEXT = 200
 MAX_ITEMS = 1_000
+MAX_ID = 2**63 - 1  # what a database id can be
 
 
 def _text(value) -> str:
@@ -24,6 +25,8 @@ def _text(value) -> str:
         raise ValueError(_("Give a text."))
     if len(value) > MAX_TEXT:
         raise ValueError(_("At most %(max)s characters.") % {"max": MAX_TEXT})
+    if "\x00" in value:
+        raise ValueError(_("The text holds a NUL character."))
     return value.strip()
 
 
@@ -85,7 +88,10 @@ def _ids(value) -> list[int]:
         raise ValueError(_("Give a list of one or more ids."))
     if len(value) > MAX_ITEMS:
         raise ValueError(_("At most %(max)s entries.") % {"max": MAX_ITEMS})
-    if any(isinstance(item, bool) or not isinstance(item, int) or item < 1 for item in value):
+    if any(
+        isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_ID
+        for item in value
+    ):
         raise ValueError(_("Ids are whole numbers from 1."))
     return sorted(set(value))
 

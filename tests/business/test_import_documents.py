@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from merkur.business import aggregates
 from merkur.business.importer import import_file
@@ -15,6 +16,14 @@ from tests.business.test_api_helpers import catalog  # noqa: F401 (fixture)
 from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The import speaks the active language; these tests read English."""
+    with translation.override("en"):
+        yield
+
 
 HEADER = (
     "kind;number;company_number;date;currency;status;offer_number;"

@@ -79,7 +79,16 @@ def import_file(
 
 
 def _run(kind, path, result, file_format, encoding, delimiter, decimal_comma, progress):
+    started = {"phase": None, "at": time.monotonic()}
+
     def tick(phase: str, rows: int = 0) -> None:
+        # Each phase's seconds, from its first tick to the next phase's.
+        now = time.monotonic()
+        if started["phase"] != phase:
+            if started["phase"] is not None:
+                result.phases[started["phase"]] = round(now - started["at"], 1)
+                started["at"] = now  # the first phase starts with the import
+            started["phase"] = phase
         if progress is not None:
             progress(phase, rows)
 

@@ -40,6 +40,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     errors_file: Path | None = None
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # read, check, write: seconds
     _writer: object = field(default=None, repr=False)
     _handle: object = field(default=None, repr=False)
 
@@ -112,4 +113,5 @@ class ImportResult:
             "error_count": self.error_count,
             "errors": [error.as_dict() for error in self.errors],
             "seconds": round(self.seconds, 3),
+            "phases": self.phases,
         }

@@ -5,11 +5,18 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy
 
 from merkur.business.importer import KINDS, import_file
 from merkur.business.importer.source import FORMATS
 
 SHOWN_ERRORS = 50
+PHASES = {
+    "read": gettext_lazy("read"),
+    "check": gettext_lazy("checked"),
+    "write": gettext_lazy("written"),
+    "done": gettext_lazy("done"),
+}
 
 
 class Command(BaseCommand):
@@ -68,7 +75,13 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"{path}: {error.strerror}") from None
             sys.stderr.write("\n")
-            self.stdout.write(result.summary() + f" ({result.seconds:.1f} s)")
+            phases = ", ".join(
+                f"{PHASES.get(name, name)} {seconds:.1f} s"
+                for name, seconds in result.phases.items()
+            )
+            self.stdout.write(
+                result.summary() + f" ({result.seconds:.1f} s{': ' + phases if phases else ''})"
+            )
             for error in result.errors[:SHOWN_ERRORS]:
                 column = f" [{error.column}]" if error.column else ""
                 value = f" „{error.value}“" if error.value else ""
@@ -89,7 +102,7 @@ class Command(BaseCommand):
             seconds = time.monotonic() - started
             rate = rows / seconds if seconds else 0
             sys.stderr.write(
-                f"\r{phase}: {number_format(rows, force_grouping=True)} rows, "
+                f"\r{PHASES.get(phase, phase)}: {number_format(rows, force_grouping=True)} rows, "
                 f"{seconds:.0f} s ({rate:,.0f} rows/s)   "
             )
             sys.stderr.flush()

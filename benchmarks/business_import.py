@@ -134,7 +134,7 @@ def _clear_documents() -> None:
     with connection.cursor() as cursor:
         tables = ["business_revenuemonth", "business_documentline", "business_document"]
         if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")

@@ -38,8 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from merkur.business import aggregates, figures, rates
-from merkur.business.models import Document, DocumentKind, DocumentStatus
+from merkur.business import figures, rates
 from merkur.companies.models import Company, Person
 from merkur.selections import periods
 from merkur.selections.catalog import Condition
@@ -133,19 +132,7 @@ def _revenue() -> Figure:
 @figure("business.quantity")
 def _quantity() -> Figure:
     def expression(condition, context):
-        # The criterion's own filters: sales orders not cancelled, in the period if one is
-        # given, of the articles / divisions / categories named.
-        lines = aggregates.revenue_lines()
-        period = _period(condition, context)
-        if period is not None:
-            lines = lines.filter(document__date__range=(period.start, period.end))
-        for name, field in (
-            ("articles", "article_id"),
-            ("divisions", "article__division_id"),
-            ("categories", "article__category_id"),
-        ):
-            if condition.params.get(name):
-                lines = lines.filter(**{f"{field}__in": condition.params[name]})
+        lines = condition.criterion.lines(condition, context)
         total = (
             lines.filter(document__company_id=OuterRef("pk"))
             .order_by()
@@ -166,14 +153,7 @@ def _quantity() -> Figure:
 @figure("business.orders_of_article")
 def _orders_of_article() -> Figure:
     def expression(condition, context):
-        orders = Document.objects.filter(
-            kind=DocumentKind.ORDER,
-            lines__article_id__in=condition.params["articles"],
-            company_id=OuterRef("pk"),
-        ).exclude(status=DocumentStatus.CANCELLED)
-        period = _period(condition, context)
-        if period is not None:
-            orders = orders.filter(date__range=(period.start, period.end))
+        orders = condition.criterion.orders(condition, context).filter(company_id=OuterRef("pk"))
         number = (
             orders.order_by().values("company_id").annotate(n=Count("pk", distinct=True))
         ).values("n")

@@ -101,7 +101,9 @@ class Quantity(Criterion):
         "categories": ("records:business.ArticleCategory", False),
     }
 
-    def q(self, condition, context) -> Q:
+    def lines(self, condition, context):
+        """The lines counted: sales orders not cancelled, in the period if one is given,
+        of the articles / divisions / categories named (also what ``explain`` sums)."""
         lines = aggregates.revenue_lines()
         period = _period(condition, context)
         if period is not None:
@@ -113,8 +115,12 @@ class Quantity(Criterion):
         ):
             if condition.params.get(name):
                 lines = lines.filter(**{f"{field}__in": condition.params[name]})
+        return lines
+
+    def q(self, condition, context) -> Q:
         rows = (
-            lines.values(company_id=F("document__company_id"))
+            self.lines(condition, context)
+            .values(company_id=F("document__company_id"))
             .annotate(quantity=Sum("quantity"))
             .order_by()
         )
@@ -133,14 +139,23 @@ class OrdersOfArticle(Criterion):
     operators = COMPARISONS
     params = {"articles": ("records:business.Article", True), "period": ("period", False)}
 
-    def q(self, condition, context) -> Q:
+    def orders(self, condition, context):
+        """The orders counted (also what ``explain`` counts)."""
         orders = Document.objects.filter(
             kind=DocumentKind.ORDER, lines__article_id__in=condition.params["articles"]
         ).exclude(status=DocumentStatus.CANCELLED)
         period = _period(condition, context)
         if period is not None:
             orders = orders.filter(date__range=(period.start, period.end))
-        rows = orders.values("company_id").annotate(orders=Count("pk", distinct=True)).order_by()
+        return orders
+
+    def q(self, condition, context) -> Q:
+        rows = (
+            self.orders(condition, context)
+            .values("company_id")
+            .annotate(orders=Count("pk", distinct=True))
+            .order_by()
+        )
         return compared(rows, "orders", condition)
 
 

@@ -8,7 +8,7 @@ from merkur.selections.errors import DefinitionError
 
 
 def install(api) -> None:
-    from merkur.selections.api import runs, selections
+    from merkur.selections.api import explain, runs, selections
     from merkur.selections.api.common import definition_error_body
 
     def on_definition_error(request, exc: DefinitionError):
@@ -16,4 +16,5 @@ def install(api) -> None:
 
     api.add_exception_handler(DefinitionError, on_definition_error)
     api.add_router("/selections", selections.router)
+    api.add_router("/selections", explain.router)
     api.add_router("/selection-runs", runs.router)

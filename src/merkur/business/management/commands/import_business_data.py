@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from merkur.business.importer import KINDS, import_file
@@ -101,10 +102,13 @@ class Command(BaseCommand):
         def show(phase: str, rows: int) -> None:
             seconds = time.monotonic() - started
             rate = rows / seconds if seconds else 0
-            sys.stderr.write(
-                f"\r{PHASES.get(phase, phase)}: {number_format(rows, force_grouping=True)} rows, "
-                f"{seconds:.0f} s ({rate:,.0f} rows/s)   "
-            )
+            line = _("%(phase)s: %(rows)s rows, %(seconds)s s (%(rate)s rows/s)") % {
+                "phase": PHASES.get(phase, phase),
+                "rows": number_format(rows, force_grouping=True),
+                "seconds": number_format(round(seconds)),
+                "rate": number_format(round(rate), force_grouping=True),
+            }
+            sys.stderr.write(f"\r{line}   ")
             sys.stderr.flush()
 
         return show

@@ -248,10 +248,10 @@ def test_big_load_rebuilds_the_lines_indexes(tmp_path, catalog, monkeypatch):
             if connection.vendor != "postgresql":
                 return set()
             cursor.execute(
-                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass"
+                "SELECT conname FROM pg_constraint WHERE conrelid = ANY(%s::regclass[])"
                 " UNION SELECT indexrelid::regclass::text FROM pg_index"
-                " WHERE indrelid = %s::regclass",
-                ["business_documentline"] * 2,
+                " WHERE indrelid = ANY(%s::regclass[])",
+                [["business_documentline", "business_document"]] * 2,
             )
             return {row[0] for row in cursor.fetchall()}
 

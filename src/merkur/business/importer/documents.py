@@ -521,9 +521,10 @@ def write() -> None:
     """Replace the documents and their lines; recompute the aggregate of their companies.
 
     A big load (many lines next to those already there, on PostgreSQL) drops the
-    indexes and keys of the lines table first and builds them again at the end —
+    indexes and keys of the documents and lines tables first (but the documents'
+    unique number) and builds them again at the end —
     one sort per index and one check per key instead of millions of updates; what
-    ``pg_restore`` does. The table is locked for the import's duration then.
+    ``pg_restore`` does. The tables are locked for the import's duration then.
     """
     document, line, company = _table(Document), _table(DocumentLine), _table(Company)
     now = timezone.now()
@@ -537,7 +538,11 @@ def write() -> None:
         if _big_load(cursor):
             # Checks queued earlier in the transaction would block dropping the keys.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            indexes = PostgresIndexes([DocumentLine._meta.db_table])
+            # The documents' unique number stays: the upsert below finds them by it.
+            indexes = PostgresIndexes(
+                [DocumentLine._meta.db_table, Document._meta.db_table],
+                keep=("document_unique_number",),
+            )
             indexes.drop()
         # The companies whose revenue changes: of the documents as they were and as they come.
         cursor.execute("DROP TABLE IF EXISTS import_company")

@@ -78,8 +78,10 @@ class PostgresIndexes:
     own connections.
     """
 
-    def __init__(self, tables: list[str]):
+    def __init__(self, tables: list[str], *, keep: tuple[str, ...] = ()):
+        """``keep``: constraints to leave in place (a unique key ``ON CONFLICT`` needs)."""
         self.tables = tables
+        self.keep = keep
         self.indexes: list[tuple[str, str]] = []  # (table, definition)
         self.constraints: list[tuple[str, str, str, str]] = []  # (table, name, kind, definition)
 
@@ -91,7 +93,9 @@ class PostgresIndexes:
                     " WHERE conrelid = %s::regclass AND contype IN ('f', 'u') ORDER BY conname",
                     [table],
                 )
-                self.constraints += [(table, *row) for row in cursor.fetchall()]
+                self.constraints += [
+                    (table, *row) for row in cursor.fetchall() if row[0] not in self.keep
+                ]
                 cursor.execute(
                     "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)"
                     " FROM pg_index i WHERE i.indrelid = %s::regclass AND NOT i.indisprimary"

@@ -93,3 +93,9 @@ def test_unknown_kind_is_named(sales_api, catalog):
     response = upload(sales_api, "colours", GOOD)
     assert response.status_code == 422
     assert "kind" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["x" * 300 + ".csv", "a/../../b.csv", "noname"])
+def test_odd_file_names_do_not_matter(sales_api, catalog, name):
+    response = upload(sales_api, "documents", GOOD, name=name)
+    assert response.status_code == 200, response.content

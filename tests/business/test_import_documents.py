@@ -262,3 +262,39 @@ def test_big_load_rebuilds_the_lines_indexes(tmp_path, catalog, monkeypatch):
     assert keys() == before
     assert DocumentLine.objects.count() == 5
     assert stored_aggregate() == computed_aggregate()
+
+
+def test_a_file_that_breaks_off_leaves_nothing_for_the_next_import(tmp_path, catalog):
+    rows = [HEADER] + [
+        f"order;X-{number};K-1001;2025-01-01;EUR;done;;1;A-100;1;1;;" for number in range(25_000)
+    ]
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(("\n".join(rows) + "\n").encode() + b"order;\xff\xfe;K-1001\n")
+    assert not import_file("documents", broken).ok
+    good = import_file("documents", write(tmp_path, GOOD))
+    assert good.ok and Document.objects.count() == 5
+    assert not Document.objects.filter(number__startswith="X-").exists()
+
+
+def test_the_errors_file_holds_no_formulas(tmp_path, catalog):
+    text = f"{HEADER}\norder;=1+1;=HYPERLINK(1);2025-01-01;EUR;done;;1;A-100;1;1;;\n"
+    errors = tmp_path / "errors.csv"
+    import_file("documents", write(tmp_path, text), errors_file=errors)
+    content = errors.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(1)" in content and ";=" not in content
+
+
+def test_numbers_longer_than_their_column_are_refused_not_crashing(tmp_path, catalog):
+    text = f"{HEADER}\norder;L-1;{'K' * 51};2025-01-01;EUR;done;{'O' * 51};1;A-100;1;1;;\n"
+    result = import_file("documents", write(tmp_path, text))
+    assert sorted(e.column for e in result.errors) == ["company_number", "offer_number"]
+
+
+def test_a_json_document_given_twice_is_refused(tmp_path, catalog):
+    item = (
+        '{"kind": "order", "number": "J-1", "company_number": "K-1001", "date": "2025-01-05",'
+        ' "currency": "EUR", "lines": [{"article": "A-100", "quantity": 1}]}\n'
+    )
+    result = import_file("documents", write(tmp_path, item * 2, name="twice.jsonl"))
+    assert [(e.line, e.column) for e in result.errors] == [(2, "number")]
+    assert not Document.objects.exists()

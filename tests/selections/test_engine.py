@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from merkur.companies.models import Function
 from merkur.selections.compiler import compile_definition
@@ -211,3 +212,10 @@ def test_values_the_database_cannot_hold_are_refused(world, node, words):
     with pytest.raises(DefinitionError) as caught:
         parse(where(node))
     assert caught.value.path == "where.value" and words in caught.value.message
+
+
+def test_people_who_left_do_not_make_a_company_match(world):
+    # Anna, the only person with an e-mail address, has left her company.
+    type(world["anna"]).objects.filter(pk=world["anna"].pk).update(archived_at=timezone.now())
+    node = {"criterion": "person.has_email", "op": "yes"}
+    assert run(where(node, "companies")) == set()

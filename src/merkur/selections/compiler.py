@@ -25,7 +25,9 @@ def condition_q(condition: Condition, target: str, context: Context) -> Q:
         return q
     if subject == COMPANY:
         return Q(company_id__in=Company.objects.filter(q).values("pk"))
-    return Q(Exists(Person.objects.filter(q, company_id=OuterRef("pk"))))
+    # Only the company's current people: somebody who left is archived.
+    people = Person.objects.filter(q, company_id=OuterRef("pk"), archived_at__isnull=True)
+    return Q(Exists(people))
 
 
 def node_q(node, target: str, context: Context) -> Q:

@@ -236,6 +236,10 @@ def _matches(q: Q) -> Case:
     return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
+class RecordNotFound(ValueError):
+    """The record to explain does not exist."""
+
+
 def _pk(definition: Definition, record) -> int:
     """The record's pk; ``ValueError`` if it is a record of the other target."""
     model = MODELS[definition.target]
@@ -275,8 +279,8 @@ def why(definition: Definition, record, context: Context | None = None) -> Expla
     )
     if values is None:
         if model is Company:
-            raise ValueError(_("No company with the id %(id)s.") % {"id": pk})
-        raise ValueError(_("No person with the id %(id)s.") % {"id": pk})
+            raise RecordNotFound(_("No company with the id %(id)s.") % {"id": pk})
+        raise RecordNotFound(_("No person with the id %(id)s.") % {"id": pk})
     active = bool(values["active"])
     if definition.where is None:
         return Explanation(definition.target, pk, active, active, None, None)
@@ -369,6 +373,10 @@ class Step(NamedTuple):
     running: int | None = None
 
 
+# Groups with more items get no running counts (see ``counts``).
+RUNNING_MAX = 30
+
+
 def counts(definition: Definition, context: Context | None = None) -> list[Step]:
     """How many records each node matches, alone and step by step; one statement."""
     context = context or Context()
@@ -382,9 +390,10 @@ def counts(definition: Definition, context: Context | None = None) -> list[Step]
     figures_wanted = {"all": Count("pk")}
     for index, node in enumerate(nodes):
         figures_wanted[f"node_{index}"] = Count("pk", filter=q_of[id(node)])
-        if isinstance(node, Group) and node.op in ("and", "or"):
+        if isinstance(node, Group) and node.op in ("and", "or") and len(node.items) <= RUNNING_MAX:
             # The group of its first k items, for 1 < k < all (k = 1 is the first item
-            # alone, k = all is the group itself).
+            # alone, k = all is the group itself). Beyond RUNNING_MAX items the
+            # prefixes would grow with the square of the group: none are counted.
             combined = q_of[id(node.items[0])]
             for position, item in enumerate(node.items[1:-1], start=2):
                 if node.op == "and":
@@ -396,7 +405,7 @@ def counts(definition: Definition, context: Context | None = None) -> list[Step]
     steps = [Step("", everything, values["all"])]
     running: dict[int, int] = {}
     for index, node in enumerate(nodes):
-        if isinstance(node, Group) and node.op in ("and", "or"):
+        if isinstance(node, Group) and node.op in ("and", "or") and len(node.items) <= RUNNING_MAX:
             last = len(node.items)
             for position, item in enumerate(node.items, start=1):
                 if position == 1:

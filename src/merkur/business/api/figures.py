@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
@@ -85,7 +86,7 @@ class RevenueOut(Schema):
 
 
 def _period(date_from, date_to) -> Period:
-    today = datetime.date.today()
+    today = timezone.localdate()
     start = date_from or datetime.date(today.year - 4, 1, 1)
     end = date_to or today
     if start > end:
@@ -160,7 +161,7 @@ def company_revenue(request: HttpRequest, company_id: int, filters: Query[Revenu
             categories=filters.category or None,
         )
     values = Company.objects.filter(pk=company.pk).annotate(**expressions).values(*expressions)[0]
-    abc_year = filters.abc_year or datetime.date.today().year - 1
+    abc_year = filters.abc_year or timezone.localdate().year - 1
     abc = abc_cache.company_abc(company.pk, Period.year(abc_year), filters.division or None)
     return {
         "company": company_ref(company),

@@ -89,7 +89,9 @@ def import_business_file(
     limit = settings.MERKUR_IMPORT_MAX_MB
     if file.size > limit * 1024 * 1024:
         raise HttpError(413, _("The file is larger than %(size)s MB; split it.") % {"size": limit})
-    name = Path(file.name or "upload").name
+    # The name the file is read under: only its known suffix is taken from the upload.
+    suffix = Path(file.name or "").suffix.lower()
+    name = "upload" + (suffix if suffix in (".csv", ".txt", ".json", ".jsonl", ".ndjson") else "")
     with tempfile.TemporaryDirectory(prefix="merkur-import-") as folder:
         path = Path(folder) / name
         with open(path, "wb") as target:

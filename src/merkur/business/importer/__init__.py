@@ -106,9 +106,10 @@ def _run(kind, path, result, file_format, encoding, delimiter, decimal_comma, pr
 
 def _documents(path, result, file_format, encoding, delimiter, decimal_comma, tick) -> None:
     readers: list[documents.DocumentReader] = []
+    staged = documents.Staged()
 
     def start(names: list[str]) -> None:
-        readers.append(documents.DocumentReader(result, names, decimal_comma=decimal_comma))
+        readers.append(documents.DocumentReader(result, names, staged, decimal_comma=decimal_comma))
 
     if file_format == "csv":
         rows = source.csv_rows(
@@ -126,8 +127,7 @@ def _documents(path, result, file_format, encoding, delimiter, decimal_comma, ti
         rows = (
             (line, [row.get(name, "") for name in names]) for line, row in _flattened(items, result)
         )
-    documents.DOCUMENTS.create()
-    documents.LINES.create()
+    staged.create()
     try:
         for line, fields in rows:
             readers[0].row(line, fields)
@@ -136,16 +136,15 @@ def _documents(path, result, file_format, encoding, delimiter, decimal_comma, ti
         if readers:
             readers[0].close()
         tick("read", result.rows)
-        documents.index_staged()
+        documents.index_staged(staged)
         tick("check", result.rows)
         documents.check(result)
         documents.count(result)
         if result.ok and not result.dry_run:
             tick("write", result.rows)
-            documents.write()
+            documents.write(staged)
     finally:
-        documents.DOCUMENTS.drop()
-        documents.LINES.drop()
+        staged.drop()
     tick("done", result.rows)
 
 
@@ -165,7 +164,11 @@ def _records(kind, rows, result: ImportResult, decimal_comma: bool, tick, *, jso
 
 
 def _flattened(items, result: ImportResult):
-    """JSON documents become CSV-like rows: one per line, the document's fields on each."""
+    """JSON documents become CSV-like rows: one per line, the document's fields on each.
+
+    A document given twice is refused: as rows, the second would join the first.
+    """
+    first_line: dict[tuple, int] = {}
     for line, item in items:
         if not isinstance(item, dict):
             result.rows += 1
@@ -176,6 +179,18 @@ def _flattened(items, result: ImportResult):
             result.rows += 1
             result.add_error(line, ", ".join(sorted(unknown)), "", _("Unknown field."))
             continue
+        key = (source.text_of(item.get("kind")), source.text_of(item.get("number")).strip())
+        if key in first_line:
+            result.rows += 1
+            result.add_error(
+                line,
+                "number",
+                key[1],
+                _("This record appears again in the file (first at line %(line)s).")
+                % {"line": first_line[key]},
+            )
+            continue
+        first_line[key] = line
         header = {
             name: source.text_of(item.get(name))
             for name in documents.COLUMNS

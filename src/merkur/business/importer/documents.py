@@ -98,7 +98,7 @@ ANALYZE_LINES = 50_000
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
-DOCUMENTS = StagingTable(
+STAGED_DOCUMENT = (
     "import_document",
     [
         ("seq", "bigint"),
@@ -115,7 +115,7 @@ DOCUMENTS = StagingTable(
         ("line_count", "integer"),
     ],
 )
-LINES = StagingTable(
+STAGED_LINE = (
     "import_line",
     [
         ("doc_seq", "bigint"),
@@ -128,6 +128,22 @@ LINES = StagingTable(
         ("net_amount", "numeric(18, 2)"),
     ],
 )
+
+
+class Staged:
+    """The staging tables of one import (its own: buffers and counts are never shared)."""
+
+    def __init__(self):
+        self.documents = StagingTable(*STAGED_DOCUMENT)
+        self.lines = StagingTable(*STAGED_LINE)
+
+    def create(self) -> None:
+        self.documents.create()
+        self.lines.create()
+
+    def drop(self) -> None:
+        self.documents.drop()
+        self.lines.drop()
 
 
 # The document's own columns as written, to see at once that a line repeats them.
@@ -163,9 +179,12 @@ class _Document:
 class DocumentReader:
     """Turns rows into staged documents and lines, reporting what is wrong with each row."""
 
-    def __init__(self, result: ImportResult, names: list[str], *, decimal_comma: bool = False):
+    def __init__(
+        self, result: ImportResult, names: list[str], staged: Staged, *, decimal_comma=False
+    ):
         """``names``: the file's columns in the order of each row's fields."""
         self.result = result
+        self.staged = staged
         # A row gets one more, empty field: where the columns the file lacks point to.
         self.names = [*names, ""]
 
@@ -254,6 +273,9 @@ class DocumentReader:
         if not company_number:
             self._error(line, "company_number", "", _("A customer/supplier number is required."))
             bad = True
+        elif len(company_number) > NUMBER_LENGTH:
+            self._error(line, "company_number", company_number, _("At most 50 characters."))
+            bad = True
         parsed.append(company_number)
         person = row.get("person", "").strip()
         try:
@@ -274,7 +296,10 @@ class DocumentReader:
             self._error(line, "status", status, reason)
             bad = True
         offer = row.get("offer_number", "").strip()
-        if offer and kind != DocumentKind.ORDER:
+        if len(offer) > NUMBER_LENGTH:
+            self._error(line, "offer_number", offer, _("At most 50 characters."))
+            bad = True
+        elif offer and kind != DocumentKind.ORDER:
             self._error(
                 line, "offer_number", offer, _("Only a sales order can come from an offer.")
             )
@@ -308,7 +333,7 @@ class DocumentReader:
                     net = net.quantize(rates.CENT, rounding=ROUND_HALF_UP)
                     positions.add(position)
                     document.total += net
-                    LINES.add(
+                    self.staged.lines.add(
                         (document.seq, line, position, article, quantity, price, discount, net)
                     )
                     return
@@ -368,7 +393,9 @@ class DocumentReader:
             net = gross.quantize(rates.CENT, rounding=ROUND_HALF_UP)
         document.total += net
         if article is not None and position is not None:
-            LINES.add((document.seq, line, position, article, quantity, price, discount, net))
+            self.staged.lines.add(
+                (document.seq, line, position, article, quantity, price, discount, net)
+            )
 
     def _finish(self) -> None:
         document = self.current
@@ -380,7 +407,7 @@ class DocumentReader:
             )
             return
         kind, company, person, date, currency, status, offer = document.header
-        DOCUMENTS.add(
+        self.staged.documents.add(
             (
                 document.seq,
                 document.line,
@@ -400,8 +427,8 @@ class DocumentReader:
     def close(self) -> None:
         self._finish()
         self.current = None
-        DOCUMENTS.flush()
-        LINES.flush()
+        self.staged.documents.flush()
+        self.staged.lines.flush()
 
 
 def _day(value) -> datetime.date | None:
@@ -418,7 +445,7 @@ def _rows(sql: str, params=()) -> list[tuple]:
         return cursor.fetchall()
 
 
-def index_staged() -> None:
+def index_staged(staged: Staged) -> None:
     """Planner statistics for the staged rows; on SQLite, which only joins along indexes,
     the indexes its joins need."""
     if connection.vendor == "sqlite":
@@ -426,8 +453,8 @@ def index_staged() -> None:
             cursor.execute("CREATE INDEX import_document_seq ON import_document (seq)")
             cursor.execute("CREATE INDEX import_document_key ON import_document (kind, number)")
             cursor.execute("CREATE INDEX import_line_doc ON import_line (doc_seq)")
-    DOCUMENTS.analyze()
-    LINES.analyze()
+    staged.documents.analyze()
+    staged.lines.analyze()
 
 
 def check(result: ImportResult) -> None:
@@ -507,17 +534,17 @@ def count(result: ImportResult) -> None:
     result.created = total - existing
 
 
-def _big_load(cursor) -> bool:
+def _big_load(cursor, lines: int) -> bool:
     """Whether the staged lines are many next to the table's (PostgreSQL's estimate)."""
-    if connection.vendor != "postgresql" or LINES.count < BIG_LOAD_LINES:
+    if connection.vendor != "postgresql" or lines < BIG_LOAD_LINES:
         return False
     cursor.execute(
         "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [_table(DocumentLine)]
     )
-    return LINES.count >= cursor.fetchone()[0] * BIG_LOAD_SHARE
+    return lines >= cursor.fetchone()[0] * BIG_LOAD_SHARE
 
 
-def write() -> None:
+def write(staged: Staged) -> None:
     """Replace the documents and their lines; recompute the aggregate of their companies.
 
     A big load (many lines next to those already there, on PostgreSQL) drops the
@@ -535,7 +562,7 @@ def write() -> None:
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         indexes = None
-        if _big_load(cursor):
+        if _big_load(cursor, staged.lines.count):
             # Checks queued earlier in the transaction would block dropping the keys.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # The documents' unique number stays: the upsert below finds them by it.
@@ -599,7 +626,7 @@ def write() -> None:
         )
         if indexes is not None:
             indexes.rebuild(workers=1)
-        if LINES.count >= ANALYZE_LINES:
+        if staged.lines.count >= ANALYZE_LINES:
             # Fresh statistics, or the aggregate's grouped query plans for an empty table.
             cursor.execute(f"ANALYZE {document}")
             cursor.execute(f"ANALYZE {line}")

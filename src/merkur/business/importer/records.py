@@ -179,7 +179,8 @@ class RecordImport:
         """Check and write one record; ``line_of`` maps its lines (from 1) to file lines,
         ``rows`` the file lines to the CSV rows (for the value shown with an error)."""
         self.result.records += 1
-        if self.kind != "deliveries" and isinstance(item, dict):
+        # CSV deliveries are checked row by row (``_delivery_row``); everything else here.
+        if isinstance(item, dict) and (self.kind != "deliveries" or not line_of):
             key = tuple(str(item.get(name, "")).strip() for name in inputs.KINDS[self.kind].keys)
             if key in self.first_lines:
                 # A second row for the same record: one of the two is a mistake.

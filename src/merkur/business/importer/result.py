@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from merkur.core.listexport import neutralise
+
 # Kept in memory for the screen and the API; all of them go to the errors file.
 KEPT_ERRORS = 1_000
 
@@ -58,7 +60,16 @@ class ImportResult:
         if len(self.errors) < KEPT_ERRORS:
             self.errors.append(error)
         if self._writer is not None:
-            self._writer.writerow([self.file, error.line, error.column, error.value, error.reason])
+            # Values come from the imported file: never a formula in Excel.
+            self._writer.writerow(
+                [
+                    neutralise(self.file),
+                    error.line,
+                    neutralise(error.column),
+                    neutralise(error.value),
+                    neutralise(error.reason),
+                ]
+            )
 
     def open_errors_file(self, path: Path) -> None:
         """Write every error also to a CSV file (UTF-8 with BOM, ``;``: opens in Excel)."""

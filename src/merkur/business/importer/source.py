@@ -172,7 +172,11 @@ def json_items(
     path: Path, result: ImportResult, *, encoding: str | None = None, lines: bool
 ) -> Iterator[tuple[int, object]]:
     """(line or position, item) for JSON Lines (line numbers) or a JSON array (from 1)."""
-    with open(path, encoding=encoding or "utf-8-sig") as handle:
+    try:
+        handle = open(path, encoding=encoding or "utf-8-sig")  # noqa: SIM115 (closed below)
+    except LookupError:
+        raise FileProblem(_("Unknown encoding “%(encoding)s”.") % {"encoding": encoding}) from None
+    with handle:
         try:
             if not lines:
                 try:
@@ -181,6 +185,8 @@ def json_items(
                     raise FileProblem(
                         _("Not valid JSON: %(error)s") % {"error": error.msg}, error.lineno
                     ) from None
+                except RecursionError:
+                    raise FileProblem(_("The JSON is nested too deeply."), 1) from None
                 if not isinstance(items, list):
                     raise FileProblem(_("The file must hold a JSON array of records."), 1)
                 yield from enumerate(items, start=1)
@@ -189,7 +195,7 @@ def json_items(
                 if not text.strip():
                     continue
                 try:
-                    yield number, json.loads(text, parse_float=str)
+                    item = json.loads(text, parse_float=str)
                 except json.JSONDecodeError as error:
                     result.rows += 1
                     result.add_error(
@@ -198,6 +204,12 @@ def json_items(
                         text.strip()[:200],
                         _("Not valid JSON: %(error)s") % {"error": error.msg},
                     )
+                    continue
+                except RecursionError:
+                    result.rows += 1
+                    result.add_error(number, "", "", _("The JSON is nested too deeply."))
+                    continue
+                yield number, item
         except UnicodeDecodeError:
             line, position = undecodable_at(path, handle.encoding)
             raise FileProblem(

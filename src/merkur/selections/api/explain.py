@@ -85,7 +85,7 @@ def explain_record(request: HttpRequest, payload: ExplainIn):
     definition, context = _source(request, payload)
     try:
         found = explain.why(definition, payload.record, context)
-    except ValueError as error:
+    except explain.RecordNotFound as error:
         raise HttpError(404, str(error)) from None
     return {
         "target": found.target,

@@ -264,4 +264,7 @@ def load_demo(
     from merkur.business.demo import load_demo_business
 
     load_demo_business(seed=seed, by=admin)  # articles, orders, batches, serials, once
+    from merkur.selections.demo import load_demo_selections
+
+    load_demo_selections(by=admin)  # the product's example, saved and shared, once
     return DemoResult(companies, builder.people, loaded=True)

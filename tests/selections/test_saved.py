@@ -127,8 +127,9 @@ def test_a_companies_selection_in_a_people_selection_means_their_people(world, s
 def test_one_condition_cannot_mix_targets(world, sales_user):
     people = save(sales_user, "P", country("AT"))
     companies = save(sales_user, "C", country("AT", target="companies"))
+    # Found when the selections are read (compile time), where the user is known.
     with pytest.raises(DefinitionError) as caught:
-        parse(refers(people.pk, companies.pk))
+        compile_definition(parse(refers(people.pk, companies.pk)))
     assert caught.value.path == "where.value"
 
 

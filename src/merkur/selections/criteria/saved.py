@@ -31,10 +31,10 @@ class InSelection(Criterion):
     key = "selection.in"
     area = "selection"
     label = gettext_lazy("Saved selection")
-    operators = {
-        "in": "records:selections.SavedSelection",
-        "not_in": "records:selections.SavedSelection",
-    }
+    # Plain ids: whether a selection exists (and its target) is checked where the
+    # user is known — on saving, in the API, at compile time — with one message, so
+    # nobody learns of a colleague's private selection.
+    operators = {"in": "ids", "not_in": "ids"}
 
     subject = PERSON  # see ``subject_for``: the referenced selections' target decides
 
@@ -46,12 +46,6 @@ class InSelection(Criterion):
             .first()
         )
         return SUBJECT_OF_TARGET.get(target, PERSON)
-
-    def clean_value(self, operator, value):
-        targets = set(SavedSelection.objects.filter(pk__in=value).values_list("target", flat=True))
-        if len(targets) > 1:
-            raise ValueError(_("The selections of one condition must all have the same target."))
-        return value
 
     def q(self, condition, context) -> Q:
         selections = SavedSelection.objects.in_bulk(condition.value)

@@ -1,7 +1,10 @@
 """Company criteria: roles, classifications, representative, size, dates."""
 
+from decimal import Decimal
+
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from merkur.companies.models import Company, CompanyRole
@@ -106,6 +109,9 @@ class LegalFormCriterion(_Reference):
     field = "legal_form"
 
 
+MAX_EMPLOYEES = 2**31 - 1  # the column's range
+
+
 @register
 class Size(Criterion):
     key = "company.employees"
@@ -119,10 +125,26 @@ class Size(Criterion):
         "is_not_set": "none",
     }
 
+    def clean_value(self, operator, value):
+        numbers = value if isinstance(value, list) else [value]
+        for number in numbers:
+            if number is not None and (
+                Decimal(number) != Decimal(number).to_integral_value()
+                or not 0 <= Decimal(number) <= MAX_EMPLOYEES
+            ):
+                raise ValueError(
+                    gettext_now("A number of employees is a whole number from 0 to %(max)s.")
+                    % {"max": MAX_EMPLOYEES}
+                )
+        return value
+
     def q(self, condition, context) -> Q:
         if condition.operator == "is_not_set":
             return Q(employees__isnull=True)
-        return compare("employees", condition.operator, condition.value)
+        value = condition.value
+        value = [int(Decimal(v)) for v in value] if isinstance(value, list) else int(Decimal(value))
+        # Companies without a count are never "at least" or "at most" anything.
+        return compare("employees", condition.operator, value) & Q(employees__isnull=False)
 
 
 class _Stamp(Criterion):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("attributes/", include("merkur.attributes.urls")),
     path("journal/", include("merkur.journal.urls")),
     path("business/", include("merkur.business.urls")),
+    path("selections/", include("merkur.selections.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

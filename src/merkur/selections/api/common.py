@@ -72,7 +72,7 @@ def visible_run(request: HttpRequest, run_id: int) -> SelectionRun:
 # --- definitions -------------------------------------------------------------------------------
 
 
-def _check_json(data, path: str) -> None:
+def check_json(data, path: str) -> None:
     """Refuse what no database column or parameter can hold: NUL characters and integers
     beyond 64 bits (PostgreSQL rejects both with an error, not an answer)."""
     stack = [(data, path)]
@@ -94,7 +94,7 @@ def _check_json(data, path: str) -> None:
 
 def read_definition(request: HttpRequest, data: dict) -> Definition:
     """The checked definition a client sent; references only to selections it may see."""
-    _check_json(data, "")
+    check_json(data, "")
     definition = parse(data)
     visible = set(
         SavedSelection.objects.visible_to(request.auth)

@@ -53,12 +53,15 @@ def test_a_buyer_is_in_by_every_condition_and_the_buyer_branch(example_data):
     revenue = leaves[1]
     # 91,000 CHF at 1.10 = 100,100 EUR: the company's own figure next to the threshold.
     assert revenue.figure == "2025: 100,100.00 EUR"
-    assert revenue.text == "Revenue at least 100,000 EUR (2025: 100,100.00 EUR)"
+    assert (
+        revenue.text
+        == "Revenue at least 100,000 EUR · last year · Anwendersoftware (2025: 100,100.00 EUR)"
+    )
     assert leaves[2].figure == "all time: 7"
     assert leaves[3].matched is False
     assert all(leaf.matched for leaf in leaves if leaf.path != "where.and.4.not")
     assert explanation.summary.startswith(
-        "Country is one of DE + Revenue at least 100,000 EUR (2025:"
+        "Country is one of DE + Revenue at least 100,000 EUR · last year · Anwendersoftware (2025:"
     )
     assert explanation.summary.count(" + ") == 4
 
@@ -88,7 +91,10 @@ def test_a_managing_director_failing_the_revenue_test_is_out_and_shows_his_reven
     [leaf] = explanation.deciding.leaves()
     assert leaf.path == "where.and.2"
     assert leaf.matched is False
-    assert leaf.text == "Revenue at least 100,000 EUR (2025: 1,000.00 EUR)"
+    assert (
+        leaf.text
+        == "Revenue at least 100,000 EUR · last year · Anwendersoftware (2025: 1,000.00 EUR)"
+    )
     assert by_path(explanation.tree)["where.and.5"].matched is True
 
 

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from merkur.selections import kinds
+from merkur.selections import kinds, periods
 from merkur.selections.context import Context
 
 COMPANY, PERSON = "company", "person"
@@ -98,11 +98,31 @@ class Criterion:
     def q(self, condition: Condition, context: Context) -> Q:
         raise NotImplementedError
 
+    # Parameters a criterion shows in its own words (``describe``), not in the list.
+    described_inline: ClassVar[tuple[str, ...]] = ()
+
     def describe(self, condition: Condition) -> str:
-        """“Function is one of Einkäufer”, “Revenue at least 100.000” — for people."""
+        """“Function is one of Einkäufer”, “Revenue at least 100.000 EUR · last year ·
+        Anwendersoftware” — for people."""
+        return self.describe_condition(condition) + self.describe_params(condition)
+
+    def describe_condition(self, condition: Condition) -> str:
         shown = self.describe_value(self.operators[condition.operator], condition.value)
         operator = OPERATOR_LABELS.get(condition.operator, condition.operator)
         return f"{self.label} {operator}{' ' + shown if shown else ''}"
+
+    def describe_params(self, condition: Condition) -> str:
+        """The parameters that are set, as “ · last year · Anwendersoftware”."""
+        parts = []
+        for name, value in condition.params.items():
+            kind = self.params[name][0]
+            if name in self.described_inline or kind == "id":
+                continue
+            if kind == "period":
+                parts.append(periods.describe(value))
+            else:
+                parts.append(self.describe_value(kind, value))
+        return "".join(f" · {part}" for part in parts if part)
 
     @staticmethod
     def describe_value(kind: str, value) -> str:

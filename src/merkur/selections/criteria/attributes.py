@@ -119,6 +119,14 @@ class _Attribute(Criterion):
     def records(self) -> str:
         return gettext("companies") if self.subject == COMPANY else gettext("people")
 
+    def describe_condition(self, condition) -> str:
+        """The attribute's own name in place of the criterion's: “Lizenzen at least 20”."""
+        definition = AttributeDefinition.objects.filter(pk=condition.params["attribute"]).first()
+        text = super().describe_condition(condition)
+        if definition is None:
+            return text
+        return text.replace(str(self.label), definition.display_label, 1)
+
     def clean_condition(self, definition: AttributeDefinition, operator: str, value):
         """Does the operator fit the attribute's type, and the value the type?"""
         allowed = OPERATORS[definition.type]

@@ -65,9 +65,11 @@ class Revenue(Criterion):
         "currency": ("currency", False),
     }
 
+    described_inline = ("currency",)
+
     def describe(self, condition) -> str:
         currency = condition.params.get("currency") or rates.base_currency()
-        return f"{super().describe(condition)} {currency}"
+        return f"{self.describe_condition(condition)} {currency}{self.describe_params(condition)}"
 
     def q(self, condition, context) -> Q:
         period = _period(condition, context)

@@ -47,7 +47,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -59,6 +58,7 @@ from companies_list import (  # the list benchmark's helpers
     RESULTS,
     ROOT,
     _database_info,
+    _environment,
     _fresh_database,
     _generate,
     _machine,
@@ -86,13 +86,7 @@ LINES_PER_DOCUMENT = 5  # on average: 1 + (id * 7) % 9 runs through 1…9
 
 def main() -> None:
     args = _arguments()
-    os.environ["MERKUR_DATABASE_URL"] = args.database_url
-    os.environ.setdefault("MERKUR_DATA_DIR", tempfile.mkdtemp(prefix="merkur-bench-"))
-    os.environ.setdefault("MERKUR_SECRET_KEY", "benchmark-only")
-    os.environ["MERKUR_DEBUG"] = "false"  # no query log, as in production
-    os.environ["MERKUR_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "merkur.settings"
-    sys.path.insert(0, str(ROOT / "src"))
+    _environment(args.database_url)
     if not args.reuse:
         _fresh_database(args.database_url)
 

@@ -43,6 +43,7 @@ from companies_list import (  # the list benchmark's helpers
     RESULTS,
     ROOT,
     _database_info,
+    _environment,
     _fresh_database,
     _generate,
     _machine,
@@ -63,12 +64,7 @@ HEADER = (
 
 def main() -> None:
     args = _arguments()
-    os.environ["MERKUR_DATABASE_URL"] = args.database_url
-    os.environ.setdefault("MERKUR_DATA_DIR", tempfile.mkdtemp(prefix="merkur-bench-"))
-    os.environ.setdefault("MERKUR_SECRET_KEY", "benchmark-only")
-    os.environ["MERKUR_DEBUG"] = "false"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "merkur.settings"
-    sys.path.insert(0, str(ROOT / "src"))
+    _environment(args.database_url)
     if not args.reuse:
         _fresh_database(args.database_url)
 

@@ -102,6 +102,17 @@ def _arguments() -> argparse.Namespace:
     return args
 
 
+def _environment(url: str) -> None:
+    """Point Django at ``url`` as production would run (no query log), before ``setup``."""
+    os.environ["MERKUR_DATABASE_URL"] = url
+    os.environ.setdefault("MERKUR_DATA_DIR", tempfile.mkdtemp(prefix="merkur-bench-"))
+    os.environ.setdefault("MERKUR_SECRET_KEY", "benchmark-only")
+    os.environ["MERKUR_DEBUG"] = "false"  # no query log, as in production
+    os.environ["MERKUR_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "merkur.settings"
+    sys.path.insert(0, str(ROOT / "src"))
+
+
 def _redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.password:

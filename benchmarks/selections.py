@@ -25,13 +25,12 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from companies_list import RESULTS, ROOT, _database_info, _machine, _redacted, _stats
+from companies_list import RESULTS, ROOT, _database_info, _environment, _machine, _redacted, _stats
 
 RAW_SQL = """
 WITH revenue AS (
@@ -75,12 +74,7 @@ WHERE p.archived_at IS NULL AND c.archived_at IS NULL
 
 def main() -> None:
     args = _arguments()
-    os.environ["MERKUR_DATABASE_URL"] = args.database_url
-    os.environ.setdefault("MERKUR_DATA_DIR", tempfile.mkdtemp(prefix="merkur-bench-"))
-    os.environ.setdefault("MERKUR_SECRET_KEY", "benchmark-only")
-    os.environ["MERKUR_DEBUG"] = "false"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "merkur.settings"
-    sys.path.insert(0, str(ROOT / "src"))
+    _environment(args.database_url)
     import django
 
     django.setup()

@@ -142,6 +142,19 @@ class Criterion:
         return str(value)
 
 
+class YesNo(Criterion):
+    """A criterion that holds or not (operators ``yes`` / ``no``): ``no`` is the negation."""
+
+    operators = {"yes": "none", "no": "none"}
+
+    def holds(self, condition: Condition, context: Context) -> Q:
+        raise NotImplementedError
+
+    def q(self, condition: Condition, context: Context) -> Q:
+        q = self.holds(condition, context)
+        return q if condition.operator == "yes" else ~q
+
+
 CATALOG: dict[str, Criterion] = {}
 
 

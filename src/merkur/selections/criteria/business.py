@@ -16,7 +16,7 @@ from merkur.business import aggregates, figures, rates
 from merkur.business.models import Document, DocumentKind, DocumentStatus, RevenueMonth
 from merkur.companies.models import Company
 from merkur.selections import periods
-from merkur.selections.catalog import COMPANY, Criterion, register
+from merkur.selections.catalog import COMPANY, Criterion, YesNo, register
 from merkur.selections.criteria.common import choice_values, compare
 
 COMPARISONS = {
@@ -190,14 +190,13 @@ OPEN = {
 
 
 @register
-class OpenDocument(Criterion):
+class OpenDocument(YesNo):
     """Has an open offer (status open) or an open sales order (open or accepted)."""
 
     key = "business.open_document"
     subject = COMPANY
     area = "business"
     label = _("Has an open offer or order")
-    operators = {"yes": "none", "no": "none"}
     params = {"kinds": ("texts", False)}
 
     def clean_params(self, params: dict) -> dict:
@@ -205,9 +204,8 @@ class OpenDocument(Criterion):
             choice_values(params["kinds"], [DocumentKind.OFFER, DocumentKind.ORDER])
         return params
 
-    def q(self, condition, context) -> Q:
+    def holds(self, condition, context) -> Q:
         wanted = Q()
         for kind in condition.params.get("kinds") or list(OPEN):
             wanted |= Q(kind=kind, status__in=OPEN[kind])
-        q = Q(Exists(Document.objects.filter(wanted, company_id=OuterRef("pk"))))
-        return q if condition.operator == "yes" else ~q
+        return Q(Exists(Document.objects.filter(wanted, company_id=OuterRef("pk"))))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merkur.journal.models import Contact, ContactKind, ContactLink, ContactPerson, ContactType
 from merkur.selections import periods
-from merkur.selections.catalog import COMPANY, PERSON, Criterion, register
+from merkur.selections.catalog import COMPANY, PERSON, Criterion, YesNo, register
 
 CONTACT_PARAMS = {
     "kinds": ("records:journal.ContactKind", False),
@@ -66,42 +66,36 @@ def _company_has(contacts) -> Q:
     return Q(Exists(own)) | Q(Exists(linked))
 
 
-def _yes_or_no(q: Q, operator: str) -> Q:
-    return ~q if operator == "no" else q
-
-
 @register
-class CompanyContact(Criterion):
+class CompanyContact(YesNo):
     key = "journal.contact"
     subject = COMPANY
     area = "journal"
     label = _("Had a contact")
-    operators = {"yes": "none", "no": "none"}
     params = CONTACT_PARAMS
 
-    def q(self, condition, context) -> Q:
+    def holds(self, condition, context) -> Q:
         contacts = Contact.objects.filter(contact_q(condition.params, context.today))
-        return _yes_or_no(_company_has(contacts), condition.operator)
+        return _company_has(contacts)
 
 
 @register
-class PersonContact(Criterion):
+class PersonContact(YesNo):
     """The person took part in such a contact (or it is linked to them)."""
 
     key = "journal.person_contact"
     subject = PERSON
     area = "journal"
     label = _("Took part in a contact")
-    operators = {"yes": "none", "no": "none"}
     params = CONTACT_PARAMS
 
-    def q(self, condition, context) -> Q:
+    def holds(self, condition, context) -> Q:
         contacts = Contact.objects.filter(contact_q(condition.params, context.today)).values("pk")
         took_part = ContactPerson.objects.filter(person_id=OuterRef("pk"), contact_id__in=contacts)
         linked = ContactLink.objects.filter(
             kind="person", object_id=OuterRef("pk"), contact_id__in=contacts
         )
-        return _yes_or_no(Q(Exists(took_part)) | Q(Exists(linked)), condition.operator)
+        return Q(Exists(took_part)) | Q(Exists(linked))
 
 
 @register

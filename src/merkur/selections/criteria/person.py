@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merkur.companies.models import Person
 from merkur.companies.models.person import PersonLanguage
-from merkur.selections.catalog import PERSON, Criterion, register
+from merkur.selections.catalog import PERSON, Criterion, YesNo, register
 from merkur.selections.criteria.common import choice_values, membership
 
 
@@ -34,42 +34,36 @@ class PersonCodes(Criterion):
 
 
 @register
-class HasEmail(Criterion):
+class HasEmail(YesNo):
     key = "person.has_email"
     subject = PERSON
     area = "person"
     label = _("Has an e-mail address")
-    operators = {"yes": "none", "no": "none"}
 
-    def q(self, condition, context) -> Q:
-        q = ~Q(email="")
-        return q if condition.operator == "yes" else ~q
+    def holds(self, condition, context) -> Q:
+        return ~Q(email="")
 
 
 @register
-class Consent(Criterion):
+class Consent(YesNo):
     key = "person.marketing_consent"
     subject = PERSON
     area = "person"
     label = _("Consented to marketing")
-    operators = {"yes": "none", "no": "none"}
 
-    def q(self, condition, context) -> Q:
-        q = Q(marketing_consent_at__isnull=False)
-        return q if condition.operator == "yes" else ~q
+    def holds(self, condition, context) -> Q:
+        return Q(marketing_consent_at__isnull=False)
 
 
 @register
-class OptOut(Criterion):
+class OptOut(YesNo):
     key = "person.marketing_opt_out"
     subject = PERSON
     area = "person"
     label = _("Objected to marketing")
-    operators = {"yes": "none", "no": "none"}
 
-    def q(self, condition, context) -> Q:
-        q = Q(marketing_opt_out_at__isnull=False)
-        return q if condition.operator == "yes" else ~q
+    def holds(self, condition, context) -> Q:
+        return Q(marketing_opt_out_at__isnull=False)
 
 
 @register

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "merkur.journal",
     "merkur.business",
     "merkur.selections",
+    "merkur.transfer",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Export profiles: saved formats, options and columns of address exports."""

@@ -1,0 +1,1 @@
+"""Address imports: saved column-mapping profiles and the record of each import."""

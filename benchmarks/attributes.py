@@ -140,11 +140,13 @@ def _arguments() -> argparse.Namespace:
 # --- loading the values -----------------------------------------------------------------------
 
 
-def _definitions() -> list:
+def _definitions(codes: tuple[str, ...] | None = None) -> list:
     from merkur.attributes import services
 
     made = []
     for code, label, kind, unit, spec in DEFINITIONS:
+        if codes is not None and code not in codes:
+            continue
         data = {"code": code, "label": label, "type": kind, "unit": unit, "group": "Benchmark"}
         choices = spec if kind == "choice" else None
         made.append((services.definition_create(data=data, choices=choices, by=None), spec))
@@ -187,14 +189,15 @@ def _rows(definitions, choices: dict, company_ids, seed: int):
                 start = following
 
 
-def _load_values(seed: int) -> dict:
+def _load_values(seed: int, codes: tuple[str, ...] | None = None) -> dict:
+    """Create the attributes (all, or those of ``codes``) and COPY their values."""
     from django.db import connection, transaction
 
     from merkur.companies.generate import load
     from merkur.companies.models import Company
 
     started = time.monotonic()
-    definitions = _definitions()
+    definitions = _definitions(codes)
     choices = {d.pk: [c.pk for c in d.choices.all()] for d, _spec in definitions}
     company_ids = list(Company.objects.order_by("pk").values_list("pk", flat=True))
     indexes = load.PostgresIndexes([TABLE])

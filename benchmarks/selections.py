@@ -4,7 +4,10 @@
     python benchmarks/selections.py --database-url postgres://…/other --runs 5
 
 Runs on a database filled by ``benchmarks/business_figures.py`` (1,000,000
-companies with ~3,000,000 people, 2,000,000 orders with 10,000,000 lines); it
+companies with ~3,000,000 people, 2,000,000 orders with 10,000,000 lines). The
+first run adds attribute values (two company attributes, "Anzahl Lizenzen" and
+"Kundenstatus", 2–4 validity periods per company each: ~6,000,000 values at
+1,000,000 companies) with ``benchmarks/attributes.py``'s loader; otherwise it
 writes nothing. Measured, p50 and max over ``--runs`` after a warm-up:
 
 (1) the example of PRODUCT.md §5 as the selection tool compiles it: the count,
@@ -13,7 +16,8 @@ writes nothing. Measured, p50 and max over ``--runs`` after a warm-up:
     from the order lines with the rate of each order's date, licences from the
     lines) — the result must be the same people;
 (3) a mix of 20 random definitions (country, postal area, industry, function,
-    revenue threshold, open orders) — the count of each.
+    revenue threshold, open orders, an attribute's value as of a day) — the count
+    of each.
 
 Results go to the console and ``benchmarks/results/selections-*.json``.
 Not part of the test suite.
@@ -89,6 +93,7 @@ def main() -> None:
     from merkur.selections.demo import example_definition
     from merkur.selections.recipients import recipients
 
+    report_attributes = _attribute_values(args.seed)
     today = datetime.date.today()
     context = Context(today=today)
     definition = parse(example_definition())
@@ -99,7 +104,9 @@ def main() -> None:
         "sizes": {
             "companies": Company.objects.count(),
             "people": Person.objects.count(),
+            "attribute_values": report_attributes["values"],
         },
+        "attribute_setup": report_attributes,
     }
 
     def timed(work) -> tuple[dict, object]:
@@ -153,16 +160,91 @@ def main() -> None:
     print(f"\nResults written to {path.relative_to(ROOT)}")
 
 
+ATTRIBUTES = ("lizenzen", "kundenstatus")
+
+
+def _attribute_values(seed: int) -> dict:
+    """Load the attribute values once; later runs find them and only count them."""
+    from django.db import connection
+
+    from merkur.attributes.models import AttributeDefinition, AttributeValue
+
+    present = AttributeDefinition.objects.filter(code__in=ATTRIBUTES).count()
+    if present == len(ATTRIBUTES):
+        return {"values": AttributeValue.objects.count(), "loaded_now": False}
+    if present:
+        sys.exit(f"Some of the attributes {ATTRIBUTES} exist already; use a fresh database.")
+    if connection.vendor == "postgresql":
+        from attributes import _load_values
+
+        return {**_load_values(seed, codes=ATTRIBUTES), "loaded_now": True}
+    return {**_insert_values(seed), "loaded_now": True}
+
+
+def _insert_values(seed: int) -> dict:
+    """SQLite: the same values as the PostgreSQL loader, inserted in batches."""
+    from attributes import TABLE, _definitions, _rows
+    from django.db import connection, transaction
+
+    from merkur.companies.models import Company
+
+    started = time.monotonic()
+    definitions = _definitions(ATTRIBUTES)
+    choices = {d.pk: [c.pk for c in d.choices.all()] for d, _spec in definitions}
+    company_ids = list(Company.objects.order_by("pk").values_list("pk", flat=True))
+    now = datetime.datetime.now(datetime.UTC)
+    insert = (
+        f"INSERT INTO {TABLE} (definition_id, company_id, valid_from, valid_to, exclusive,"
+        " value_text, value_integer, value_decimal, value_date, value_boolean, value_choice_id,"
+        " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    written, batch = 0, []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for row in _rows(definitions, choices, company_ids, seed):
+            batch.append((*row, now))
+            if len(batch) == 10_000:
+                cursor.executemany(insert, batch)
+                written += len(batch)
+                batch = []
+        cursor.executemany(insert, batch)
+        written += len(batch)
+        cursor.execute(f"ANALYZE {TABLE}")
+    return {"values": written, "seconds": round(time.monotonic() - started, 1)}
+
+
 def _mix(compile_definition, parse, context, seed: int) -> dict:
     """20 random definitions over the usual criteria; the count of each, timed."""
+    from merkur.attributes.models import AttributeDefinition
     from merkur.companies.models import Function, Industry
 
     rng = random.Random(seed)
     functions = list(Function.objects.values_list("pk", flat=True))
     industries = list(Industry.objects.values_list("pk", flat=True))
+    licences = AttributeDefinition.objects.get(code="lizenzen")
+    status = AttributeDefinition.objects.get(code="kundenstatus")
+    statuses = list(status.choices.values_list("pk", flat=True))
+
+    def attribute():
+        as_of = (context.today - datetime.timedelta(days=rng.randrange(0, 1500))).isoformat()
+        if rng.random() < 0.5:
+            low = rng.randrange(1, 400)
+            return {
+                "criterion": "attribute.company",
+                "op": "between",
+                "value": [low, low + rng.randrange(5, 100)],
+                "params": {"attribute": licences.pk, "as_of": as_of},
+            }
+        return {
+            "criterion": "attribute.company",
+            "op": "in",
+            "value": [rng.choice(statuses)],
+            "params": {"attribute": status.pk, "as_of": as_of},
+        }
 
     def leaf():
-        kind = rng.randrange(6)
+        kind = rng.randrange(7)
+        if kind == 6:
+            return attribute()
         if kind == 0:
             return {
                 "criterion": "address.country",
@@ -214,7 +296,11 @@ def _arguments() -> argparse.Namespace:
 
 def _print(report: dict, page_rows: int) -> None:
     print()
-    print(f"{report['sizes']['companies']:,} companies, {report['sizes']['people']:,} people")
+    sizes = report["sizes"]
+    print(
+        f"{sizes['companies']:,} companies, {sizes['people']:,} people,"
+        f" {sizes['attribute_values']:,} attribute values"
+    )
     print(f"the example selects {report['people']:,} people; first page {page_rows} rows")
     for name in ("count", "first_page", "selection_ids", "raw_sql"):
         case = report[name]

@@ -1,1 +1,2 @@
-"""The selection pages: the list of saved selections, the builder, running and freezing."""
+"""The selection pages: saved selections, the builder (tree, recipients, CSV, freezing),
+frozen runs and comparing them, explaining a selection."""

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from merkur.companies.views.common import wants_fragment
 from merkur.core.locking import EditConflict
@@ -22,6 +22,7 @@ from merkur.selections import services
 from merkur.selections.api.common import NODE_MESSAGE
 from merkur.selections.forms import SaveForm
 from merkur.selections.models import SavedSelection
+from merkur.selections.views import choices
 from merkur.selections.views.state import Builder
 
 VIEW = Capability.VIEW_RECORDS
@@ -64,6 +65,10 @@ def render_builder(
         "form": form,
         "can_save": has_capability(request.user, SAVE),
         "recipients": recipients,
+        "output": choices.Output.read(request.POST),
+        "output_sorts": choices.SORTS,
+        "output_dedupes": choices.DEDUPES,
+        "output_purposes": choices.PURPOSES,
     }
     template = "selections/builder.html"
     if wants_fragment(request):
@@ -153,6 +158,32 @@ def selection_save(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         form.add_error(None, _("The selection is not complete yet: see the marked conditions."))
     return render_builder(request, builder, selection=selection, form=form, status=422)
+
+
+@capability_required(VIEW)
+@require_http_methods(["GET", "POST"])
+def selection_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks, POST deletes: only the owner, only while no other selection uses it.
+    Its frozen runs stay."""
+    selection = get_object_or_404(
+        SavedSelection.objects.visible_to(request.user).select_related("owner"), pk=pk
+    )
+    require(request.user, SAVE)
+    if selection.owner_id != request.user.pk:
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            services.selection_delete(selection=selection, by=request.user)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(
+                request, _("The selection “%(name)s” was deleted.") % {"name": selection.name}
+            )
+            return redirect(reverse("selections:list"))
+    context = {"selection": selection, "error": error, "run_count": selection.runs.count()}
+    return render(request, "selections/delete.html", context, status=409 if error else 200)
 
 
 def _apply_errors(form: SaveForm, builder: Builder, error: ValidationError) -> None:

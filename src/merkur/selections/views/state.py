@@ -19,7 +19,7 @@ from merkur.selections.models import SavedSelection
 from merkur.selections.schema import catalog_data
 from merkur.selections.services import references_of
 from merkur.selections.views import pickers
-from merkur.selections.views.tree import GROUP_OPS, Draft, DraftError, Node
+from merkur.selections.views.tree import GROUP_OPS, Draft, DraftError, MoveError, Node
 
 
 def check(data: dict, user) -> Definition:
@@ -48,6 +48,11 @@ class Builder:
     editing: str = ""  # tree position of the condition open in the editor
     area: str = ""  # the area chosen in the editor
     notice: str = ""
+    moving: str = ""  # tree position of the node being moved (chosen, not yet placed)
+    targets: set[str] = field(default_factory=set)  # the groups it may be moved into
+    focus: str = ""  # tree position of the node whose move button gets the focus …
+    focus_button: str = ""  # … and which one: "up", "down" or "pick"
+    moving_label: str = ""  # the node being moved, in words
     definition: Definition | None = None  # the checked definition, if it is complete
     errors: dict[str, list[str]] = field(default_factory=dict)  # tree position → messages
     steps: dict[str, explain.Step] = field(default_factory=dict)  # definition path → count
@@ -101,6 +106,24 @@ class Builder:
                 self.editing = path
                 criterion = CATALOG.get(node.condition.get("criterion"))
                 self.area = criterion.area if criterion else ""
+        elif name == "pick":
+            # Moving into another group, step one: the node is marked, the groups it may
+            # go to offer "move here".
+            self.editing = ""
+            if path and draft.parent_of(path) is not None:
+                self.targets = draft.move_targets(path)
+                if self.targets:
+                    self.moving = path
+                else:
+                    self.notice = _("There is no other group to move this into: add a group first.")
+        elif name == "move":
+            # Step two: "move:<node>:<group>".
+            self.editing = ""
+            source, _sep, target = path.partition(":")
+            try:
+                self.focus, self.focus_button = draft.move_into(source, target), "pick"
+            except MoveError as error:
+                self.notice = str(error)
         elif name in ("add_group", "remove", "up", "down", "close"):
             self.editing = ""
             if name == "add_group":
@@ -108,7 +131,9 @@ class Builder:
             elif name == "remove":
                 draft.remove(path)
             elif name in ("up", "down"):
-                draft.move(path, -1 if name == "up" else 1)
+                moved = draft.move(path, -1 if name == "up" else 1)
+                if moved:
+                    self.focus, self.focus_button = _shifted(path, -1 if name == "up" else 1), name
 
     # --- checking and counting --------------------------------------------------------------
 
@@ -141,17 +166,25 @@ class Builder:
         step = self.steps.get(node.where)
         view = {
             "path": node.path,
+            "number": _number_of(node.path),
             "root": node.path == "",
+            "moving": bool(self.moving) and node.path == self.moving,
+            "focus": self.focus_button if self.focus and node.path == self.focus else "",
             "first": index == 0,
             "last": index == siblings - 1,
             "errors": self.errors.get(node.path, []),
             "count": step.count if step else None,
             "running": step.running if step else None,
         }
+        if (view["focus"] == "up" and view["first"]) or (view["focus"] == "down" and view["last"]):
+            view["focus"] = "pick"  # the button pressed is disabled now
         if node.is_group:
             view["group"] = True
             view["op"] = node.op
             view["can_nest"] = self.draft.depth(node.path) < MAX_DEPTH - 1
+            view["drop"] = node.path in self.targets
+            if view["moving"]:
+                self.moving_label = _("group %(number)s") % {"number": view["number"]}
             view["items"] = [
                 self._view(item, position, len(node.items))
                 for position, item in enumerate(node.items)
@@ -160,6 +193,8 @@ class Builder:
         view["description"], problem = self._describe(node.condition)
         if problem and (not view["errors"] or not node.condition.get("criterion")):
             view["errors"] = [problem]  # "Choose a criterion" rather than "Unknown criterion"
+        if view["moving"]:
+            self.moving_label = view["description"]
         if node.path == self.editing:
             view["editor"] = self._editor(node.condition)
         return view
@@ -285,6 +320,18 @@ def _applies(criterion) -> str | None:
     if "attribute" in criterion.params and isinstance(getattr(criterion, "applies", None), str):
         return criterion.applies
     return None
+
+
+def _number_of(path: str) -> str:
+    """A tree position as people count: "4.1" is the second item of the fifth."""
+    return ".".join(str(int(part) + 1) for part in path.split(".")) if path else ""
+
+
+def _shifted(path: str, step: int) -> str:
+    """The position of a node after moving it ``step`` places within its group."""
+    head, _sep, index = path.rpartition(".")
+    moved = str(int(index) + step)
+    return f"{head}.{moved}" if head else moved
 
 
 def _put(data: dict, key: str, value) -> None:

@@ -26,6 +26,10 @@ class DraftError(ValueError):
     """The posted draft cannot be read at all."""
 
 
+class MoveError(ValueError):
+    """A move the tree does not allow (the message says why)."""
+
+
 @dataclass
 class Node:
     """A group (``op`` set, ``items``) or a condition (``condition``, the JSON dict)."""
@@ -171,6 +175,52 @@ class Draft:
         self.number()
         return True
 
+    def move_into(self, path: str, target: str) -> str:
+        """Move the node at ``path`` to the end of the group at ``target``; its new position.
+
+        ``MoveError`` (nothing changed) for a node or group that does not exist, a group
+        moved into itself or a group inside it, and a move that would nest the definition
+        deeper than ``MAX_DEPTH``.
+        """
+        found = self.parent_of(path)
+        group = self.find(target)
+        if found is None or group is None or not group.is_group:
+            raise MoveError(_("This place does not exist any more; nothing was moved."))
+        if target == path or target.startswith(path + "."):
+            raise MoveError(_("A group cannot be moved into itself or into a group inside it."))
+        parent, position = found
+        node = parent.items.pop(position)
+        group.items.append(node)
+        if nesting(self.root) > MAX_DEPTH:
+            group.items.pop()
+            parent.items.insert(position, node)
+            raise MoveError(
+                _("Moved there, groups would nest deeper than %(max)s levels.") % {"max": MAX_DEPTH}
+            )
+        self.number()
+        return node.path
+
+    def move_targets(self, path: str) -> set[str]:
+        """The groups the node at ``path`` may be moved into: not its own group, not itself
+        or a group inside it, none where the definition would nest too deep."""
+        found = self.parent_of(path)
+        if found is None:
+            return set()
+        parent, position = found
+        node = parent.items.pop(position)  # tried in each group, then put back
+        try:
+            targets = set()
+            for group in self.nodes():  # without the node's own subtree
+                if not group.is_group or group is parent:
+                    continue
+                group.items.append(node)
+                if nesting(self.root) <= MAX_DEPTH:
+                    targets.add(group.path)
+                group.items.pop()
+            return targets
+        finally:
+            parent.items.insert(position, node)
+
     def set_group_op(self, path: str, op: str) -> bool:
         group = self.find(path)
         if group is None or not group.is_group or op not in GROUP_OPS:
@@ -178,6 +228,17 @@ class Draft:
         group.op = op
         self.number()
         return True
+
+
+def nesting(node: Node) -> int:
+    """How deep the node's JSON nests, as ``definition.parse`` counts it: a condition is 1,
+    a group one more than its deepest item; a "none of" group of several items is written
+    ``{"not": {"and": [...]}}`` and takes one level more."""
+    if not node.is_group:
+        return 1
+    deepest = max((nesting(item) for item in node.items), default=0)
+    extra = 1 if node.op == "not" and len(node.items) != 1 else 0
+    return 1 + extra + deepest
 
 
 def _read(data, depth: int) -> Node:

@@ -90,14 +90,18 @@ def test_names_are_unique_per_owner_and_among_shared(sales_user, marketing_user)
     assert save(marketing_user, "Kunden", country("AT")).shared is False
 
 
-def test_only_the_owner_changes_or_deletes(sales_user, marketing_user):
+def test_only_the_owner_changes_or_deletes(sales_user, marketing_user, admin_user):
     selection = save(sales_user, "Mine", country("DE"), shared=True)
     with pytest.raises(PermissionDenied):
         selection_save(selection=selection, data={"name": "Taken"}, by=marketing_user)
     with pytest.raises(PermissionDenied):
         selection_delete(selection=selection, by=marketing_user)
+    with pytest.raises(PermissionDenied):
+        selection_save(selection=selection, data={"name": "Taken"}, by=admin_user)
     changed = selection_save(selection=selection, data={"description": "DE"}, by=sales_user)
     assert changed.version == 2 and changed.description == "DE"
+    selection_delete(selection=changed, by=admin_user)  # administrators may clear up
+    assert not SavedSelection.objects.exists()
 
 
 def test_is_in_selection_and_not_in(world, sales_user):

@@ -1,5 +1,5 @@
-"""Deleting a saved selection: asked first, only by its owner, refused while another
-selection uses it; its frozen runs stay."""
+"""Deleting a saved selection: asked first, only by its owner or an administrator,
+refused while another selection uses it; its frozen runs stay."""
 
 import pytest
 from django.urls import reverse
@@ -50,10 +50,12 @@ def test_a_selection_other_selections_use_is_not_deleted(sales_user):
     assert SavedSelection.objects.filter(pk=base.pk).exists()
 
 
-def test_only_the_owner_deletes(sales_user, marketing_user, admin_user, readonly_user):
+def test_only_the_owner_or_an_administrator_deletes(
+    sales_user, marketing_user, admin_user, readonly_user
+):
     shared = save(marketing_user, "Geteilt")
     private = save(marketing_user, "Privat", shared=False)
-    for user, expected in ((sales_user, 403), (admin_user, 403), (readonly_user, 403)):
+    for user, expected in ((sales_user, 403), (readonly_user, 403)):
         client = client_for(user)
         url = reverse("selections:delete", args=[shared.pk])
         assert client.get(url).status_code == expected
@@ -63,6 +65,14 @@ def test_only_the_owner_deletes(sales_user, marketing_user, admin_user, readonly
         page = client.get(reverse("selections:edit", args=[shared.pk])).content.decode()
         assert 'id="delete-selection"' not in page
     assert SavedSelection.objects.count() == 2
+    # An administrator clears up a shared selection of somebody else (who left, say) …
+    admin = client_for(admin_user)
+    page = admin.get(reverse("selections:edit", args=[shared.pk])).content.decode()
+    assert 'id="delete-selection"' in page
+    assert admin.post(reverse("selections:delete", args=[shared.pk])).status_code == 302
+    # … but does not see, nor delete, a private one.
+    assert admin.post(reverse("selections:delete", args=[private.pk])).status_code == 404
+    assert list(SavedSelection.objects.values_list("name", flat=True)) == ["Privat"]
 
 
 def test_read_only_owners_cannot_delete_either(readonly_user, sales_user):

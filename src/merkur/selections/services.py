@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from merkur.core.audit import diff, record_change, snapshot
 from merkur.core.locking import lock_for_update
 from merkur.core.models import ChangeRecord
+from merkur.core.roles import Role, role_of
 from merkur.selections.compiler import compile_definition
 from merkur.selections.context import Context
 from merkur.selections.definition import Definition, dump, parse
@@ -192,10 +193,16 @@ def selection_save(
     return selection
 
 
+def may_delete(selection: SavedSelection, by) -> bool:
+    """The owner, or an administrator (a shared selection of somebody who left)."""
+    return by is not None and (selection.owner_id == by.pk or role_of(by) == Role.ADMIN)
+
+
 @transaction.atomic
 def selection_delete(*, selection: SavedSelection, by) -> None:
     """Delete a saved selection no other selection uses; its frozen runs stay."""
-    _check_owner(selection, by)
+    if not may_delete(selection, by):
+        raise PermissionDenied(_("Only the owner or an administrator can delete a selection."))
     users = list(selection.referenced_by.values_list("name", flat=True)[:5])
     if users:
         raise ValidationError(

@@ -62,6 +62,7 @@ def render_builder(
         "tree": builder.tree(),
         "selection": selection,
         "owner": owner,
+        "may_delete": selection is not None and services.may_delete(selection, request.user),
         "form": form,
         "can_save": has_capability(request.user, SAVE),
         "recipients": recipients,
@@ -163,13 +164,13 @@ def selection_save(request: HttpRequest) -> HttpResponse:
 @capability_required(VIEW)
 @require_http_methods(["GET", "POST"])
 def selection_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET asks, POST deletes: only the owner, only while no other selection uses it.
+    """GET asks, POST deletes: the owner or an administrator, only while no other selection uses it.
     Its frozen runs stay."""
     selection = get_object_or_404(
         SavedSelection.objects.visible_to(request.user).select_related("owner"), pk=pk
     )
     require(request.user, SAVE)
-    if selection.owner_id != request.user.pk:
+    if not services.may_delete(selection, request.user):
         raise PermissionDenied
     error = ""
     if request.method == "POST":

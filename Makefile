@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/merkur migrate --no-input
 	$(BIN)/merkur demo
-	$(BIN)/merkur serve --bind $(HOST):$(PORT)
+	$(BIN)/merkur serve --bind $(HOST):$(PORT) --with-worker
 
 ## The whole test suite (SQLite; PostgreSQL with MERKUR_TEST_DATABASE_URL=postgres://…)
 test: $(STAMP)

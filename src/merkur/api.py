@@ -15,6 +15,7 @@ from merkur.business.api import install as install_business_api
 from merkur.companies.api import addresses, companies, people
 from merkur.core.api import account, errors, master
 from merkur.core.api.auth import SessionAuth, TokenAuth
+from merkur.jobs.api import router as jobs_router
 from merkur.journal.api import contacts as journal_contacts
 from merkur.journal.api import followups as journal_followups
 from merkur.selections.api import install as install_selections_api
@@ -66,3 +67,4 @@ api.add_router("/contacts", journal_contacts.router)
 api.add_router("/", journal_followups.router)
 install_business_api(api)
 install_selections_api(api)
+api.add_router("/jobs", jobs_router)

@@ -25,6 +25,7 @@ class Capability(models.TextChoices):
     WRITE_JOURNAL = "write_journal", _("Record contacts and follow-ups")
     MANAGE_JOURNAL = "manage_journal", _("Delete any contact and record absences for others")
     SAVE_SELECTIONS = "save_selections", _("Save selections and freeze their runs")
+    MANAGE_JOBS = "manage_jobs", _("See and cancel everybody's background jobs")
 
 
 _ALL = frozenset(Capability)

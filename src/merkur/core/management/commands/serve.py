@@ -3,9 +3,16 @@
 Static files come from WhiteNoise, which finds them through Django's finders
 (``WHITENOISE_USE_FINDERS``), so no ``collectstatic`` step is needed and they
 work with ``DEBUG`` off.
+
+``--with-worker`` starts one ``merkur worker`` process beside the server and stops
+it with the server, so that a first try (``make run``) runs imports and exports
+without a second terminal. In production run the worker as its own service.
 """
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -93,13 +100,42 @@ class Command(BaseCommand):
             default=60,
             help="seconds before a silent worker is restarted (default: %(default)s)",
         )
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="also run a background job worker (merkur worker) until the server stops",
+        )
 
     def handle(self, *args, bind: str, workers: int, threads: int, timeout: int, **options):
         config = server_options(bind=bind, workers=workers, threads=threads, timeout=timeout)
         # WhiteNoise warns about a missing STATIC_ROOT even though the finders serve the files.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        job_worker = start_job_worker() if options["with_worker"] else None
+        server_pid = os.getpid()
         self.stdout.write(
             _("Merkur is running at %(url)s (Ctrl+C stops it).") % {"url": url_of(bind)}
         )
         self.stdout.flush()
-        MerkurServer(config).run()
+        try:
+            MerkurServer(config).run()
+        finally:
+            # gunicorn's forked web workers leave through here too; only the server stops it.
+            if job_worker is not None and os.getpid() == server_pid:
+                stop_job_worker(job_worker)
+
+
+def start_job_worker() -> subprocess.Popen:
+    """``merkur worker`` as a child process with this process's settings."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+    return subprocess.Popen([sys.executable, "-m", "merkur.cli", "worker"], env=env)
+
+
+def stop_job_worker(process: subprocess.Popen, *, wait: float = 30.0) -> None:
+    """SIGTERM (the running job is finished or handed back), then SIGKILL if it hangs."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -19,6 +19,7 @@ from merkur.jobs.api import router as jobs_router
 from merkur.journal.api import contacts as journal_contacts
 from merkur.journal.api import followups as journal_followups
 from merkur.selections.api import install as install_selections_api
+from merkur.transfer.export import api as export_api
 
 DESCRIPTION = """\
 The Merkur CRM: companies, their people and addresses, and the master tables.
@@ -68,3 +69,4 @@ api.add_router("/", journal_followups.router)
 install_business_api(api)
 install_selections_api(api)
 api.add_router("/jobs", jobs_router)
+api.add_router("/exports", export_api.router)

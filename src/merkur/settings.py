@@ -104,8 +104,15 @@ def _database(url: str) -> dict:
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # Merkur's queries are grouped scans over millions of rows (figures, ABC,
         # selections): sorts and hashes of 64 MB stay in memory, and JIT compilation
-        # (150–400 ms a statement) costs more than it saves. A URL's ?options= wins.
-        config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off -c work_mem=64MB")
+        # (150–400 ms a statement) costs more than it saves. A selection's page joins
+        # people, companies and four address tables to a dozen subqueries: above eight
+        # the planner stops reordering joins (join/from_collapse_limit) and joins the
+        # addresses of a million rows before the subqueries cut them down to a few
+        # thousand. A URL's ?options= wins.
+        config.setdefault("OPTIONS", {}).setdefault(
+            "options",
+            "-c jit=off -c work_mem=64MB -c from_collapse_limit=16 -c join_collapse_limit=16",
+        )
     return config
 
 

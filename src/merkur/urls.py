@@ -15,6 +15,7 @@ urlpatterns = [
     path("journal/", include("merkur.journal.urls")),
     path("business/", include("merkur.business.urls")),
     path("selections/", include("merkur.selections.urls")),
+    path("transfer/", include("merkur.transfer.urls")),
     path("jobs/", include("merkur.jobs.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "merkur.business",
     "merkur.selections",
     "merkur.transfer",
+    "merkur.mailings",
     "merkur.jobs",
 ]
 

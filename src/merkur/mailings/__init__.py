@@ -1,0 +1,1 @@
+"""Mailings: marketing events and their members, letters, labels, e-mail and fax."""

@@ -1,0 +1,3 @@
+"""The mailings app's records: marketing events and their members (``events``)."""
+
+from merkur.mailings.models.events import *  # noqa: F403

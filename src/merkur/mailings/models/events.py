@@ -1,0 +1,1 @@
+"""Marketing events (Marketing-Anlässe), their kinds and their members."""

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from merkur.companies.models import Function
+from merkur.companies.models import CompanyRole, Function
 from merkur.selections import services
 from merkur.selections.models import SavedSelection, SelectionRun
 from tests.conftest import client_for
@@ -191,6 +191,22 @@ def test_pickers_read_ranges_periods_records_and_params(sales_user, world):
     response = act(client, start, editing="0", **functions, **{"e-value": [world["buyer"].pk]})
     assert definition_of(response)["where"]["and"][0]["value"] == [world["buyer"].pk]
     assert 'data-count="2"' in response.content.decode()
+
+
+def test_fixed_choices_are_picked_from_a_list_not_typed(sales_user, world):
+    """A company's roles (and an event member's statuses) are offered by their names."""
+    client = client_for(sales_user)
+    roles = {"e-area": "company", "e-criterion": "company.role", "e-op": "in"}
+    start = where({"and": [{"criterion": "company.role", "op": "in"}]})
+    response = act(client, start, editing="0", **roles)
+    editor = node_html(response, "0")
+    assert '<select class="form-select form-select-sm" name="e-value"' in editor
+    assert f'<option value="{CompanyRole.CUSTOMER}">{CompanyRole.CUSTOMER.label}</option>' in editor
+    chosen = [CompanyRole.CUSTOMER, CompanyRole.SUPPLIER]
+    response = act(client, start, editing="0", **roles, **{"e-value": chosen})
+    condition = definition_of(response)["where"]["and"][0]
+    assert condition["value"] == [str(role) for role in chosen]
+    assert f'value="{CompanyRole.SUPPLIER}" selected' in node_html(response, "0")
 
 
 def test_groups_are_added_removed_moved_and_switched(sales_user, world):

@@ -95,6 +95,12 @@ class Criterion:
         ``BadOperator`` is reported at the operator, ``ValueError`` at the value."""
         return value
 
+    def choices_for(self, name: str) -> list[tuple[str, str]] | None:
+        """The fixed entries the value (``name="value"``) or a parameter of kind
+        ``texts`` is chosen from, as (key, label) — the builder offers a list to pick
+        from instead of a text field. None: free text."""
+        return None
+
     def q(self, condition: Condition, context: Context) -> Q:
         raise NotImplementedError
 

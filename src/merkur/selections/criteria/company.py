@@ -23,6 +23,9 @@ class Role(Criterion):
     def clean_value(self, operator, value):
         return choice_values(value, CompanyRole.values)
 
+    def choices_for(self, name: str) -> list[tuple[str, str]] | None:
+        return CompanyRole.choices if name == "value" else None
+
     def q(self, condition, context) -> Q:
         mask = CompanyRole.to_mask(condition.value)
         q = Q(GreaterThan(F("roles").bitand(mask), 0))

@@ -72,12 +72,14 @@ def read(kind: str, prefix: str, post) -> object:
         if not chosen:
             return None
         return chosen if kind == "countries" else [_id(item) for item in chosen]
-    text = post.get(prefix, "").strip()
     if kind in LISTS or kind == "ids":
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        # One text of lines, or the entries chosen in a list of fixed choices.
+        posted = "\n".join(post.getlist(prefix))
+        lines = [line.strip() for line in posted.splitlines() if line.strip()]
         if kind == "ids":
             lines = [_id(line) for line in lines]
         return lines or None
+    text = post.get(prefix, "").strip()
     if not text:
         return None
     if kind == "number":
@@ -99,7 +101,16 @@ def record_choices(model_label: str, user) -> list[tuple[str, str]]:
     return [(str(item.pk), str(item)) for item in model.objects.all()[:CHOICES_LIMIT]]
 
 
-def picker(kind: str, prefix: str, value, *, label: str, user, required: bool = True) -> dict:
+def picker(
+    kind: str,
+    prefix: str,
+    value,
+    *,
+    label: str,
+    user,
+    required: bool = True,
+    choices: list[tuple[str, str]] | None = None,
+) -> dict:
     """What the template needs to draw the picker with the stored value in it."""
     widget = kind.split(":", 1)[0] if kind.startswith("records:") else kind
     spec = {
@@ -135,6 +146,11 @@ def picker(kind: str, prefix: str, value, *, label: str, user, required: bool = 
         spec["choices"].append(("range", _("from … to …")))
     if kind == "ids":
         spec["kind"] = "texts"
+    if choices is not None and kind in LISTS:
+        # Fixed entries (a company's roles, a member's statuses): picked from a list.
+        spec["kind"] = "records"
+        spec["choices"] = [(key, str(text)) for key, text in choices]
+        spec["selected"] = {str(item) for item in value} if isinstance(value, list) else set()
     return spec
 
 

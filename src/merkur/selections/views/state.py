@@ -255,7 +255,12 @@ class Builder:
                 )
         elif kind is not None and kind != "none":
             editor["value"] = pickers.picker(
-                kind, "e-value", condition.get("value"), label=_("Value"), user=self.user
+                kind,
+                "e-value",
+                condition.get("value"),
+                label=_("Value"),
+                user=self.user,
+                choices=criterion.choices_for("value"),
             )
         editor["params"] += [
             pickers.picker(
@@ -265,6 +270,7 @@ class Builder:
                 label=pickers.param_label(name),
                 user=self.user,
                 required=required,
+                choices=criterion.choices_for(name),
             )
             for name, (kind, required) in criterion.params.items()
             if not (applies and name == "attribute")

@@ -18,6 +18,7 @@ from merkur.core.api.auth import SessionAuth, TokenAuth
 from merkur.jobs.api import router as jobs_router
 from merkur.journal.api import contacts as journal_contacts
 from merkur.journal.api import followups as journal_followups
+from merkur.mailings.api import install as install_mailings_api
 from merkur.selections.api import install as install_selections_api
 from merkur.transfer.export import api as export_api
 
@@ -70,3 +71,4 @@ install_business_api(api)
 install_selections_api(api)
 api.add_router("/jobs", jobs_router)
 api.add_router("/exports", export_api.router)
+install_mailings_api(api)

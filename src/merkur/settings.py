@@ -186,6 +186,11 @@ MERKUR_EMAIL_URL = env_str("EMAIL_URL", "console://")
 globals().update(email_settings(MERKUR_EMAIL_URL))
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "merkur@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Mailings: e-mails sent per minute at most (0: no limit), the address links in
+# e-mails point to (unsubscribe), and the fax server (none://, smtp-gateway://…, sendfax://…).
+MERKUR_EMAIL_PER_MINUTE = env_int("EMAIL_PER_MINUTE", 120, minimum=0)
+MERKUR_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+MERKUR_FAX_URL = env_str("FAX_URL", "none://")
 
 # Business data: revenue figures are kept in this currency (ISO 4217).
 MERKUR_BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR").upper()

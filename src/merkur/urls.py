@@ -16,6 +16,7 @@ urlpatterns = [
     path("business/", include("merkur.business.urls")),
     path("selections/", include("merkur.selections.urls")),
     path("transfer/", include("merkur.transfer.urls")),
+    path("mailings/", include("merkur.mailings.urls")),
     path("jobs/", include("merkur.jobs.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

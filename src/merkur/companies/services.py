@@ -21,13 +21,13 @@ Action = ChangeRecord.Action
 Kind = CompanyAddress.Kind
 
 COMPANY_FIELDS = [
-    "name", "name2", "number", "legal_form", "roles", "phone", "email", "website", "vat_id",
-    "employees", "notes", "company_class", "sales_rep", "industries", "interest_areas",
+    "name", "name2", "number", "legal_form", "roles", "phone", "fax", "email", "website",
+    "vat_id", "employees", "notes", "company_class", "sales_rep", "industries", "interest_areas",
 ]  # fmt: skip
 PERSON_FIELDS = [
     "salutation", "title", "first_name", "last_name", "letter_salutation",
     "letter_salutation_custom", "functions", "person_codes", "department", "language", "email",
-    "phone", "mobile", "marketing_consent_at", "marketing_opt_out_at", "notes",
+    "phone", "mobile", "fax", "marketing_consent_at", "marketing_opt_out_at", "notes",
 ]  # fmt: skip
 ADDRESS_FIELDS = ["street", "street2", "po_box", "postal_code", "city", "region", "country"]
 
@@ -135,7 +135,7 @@ def company_create(*, data: dict, address: dict, by) -> Company:
             errors.update(error.message_dict)
     if not errors:
         try:
-            _phones(company, ["phone"], str(contact.country.code))
+            _phones(company, ["phone", "fax"], str(contact.country.code))
         except ValidationError as error:
             errors.update(error.message_dict)
     if errors:
@@ -164,7 +164,7 @@ def company_update(*, company: Company, data: dict, expected_version: int | None
     before = _company_snapshot(company)
     many = _assign(company, _company_data(data), COMPANY_FIELDS)
     _validate(company)
-    _phones(company, ["phone"], company.country)
+    _phones(company, ["phone", "fax"], company.country)
     company.version += 1
     company.updated_at = timezone.now()
     company.refresh_derived()
@@ -361,7 +361,7 @@ def person_create(*, company: Company, data: dict, by) -> Person:
     many = _assign(person, data, PERSON_FIELDS)
     person.refresh_derived()
     _validate(person)
-    _phones(person, ["phone", "mobile"], company.country)
+    _phones(person, ["phone", "mobile", "fax"], company.country)
     person.save()
     for name, values in many.items():
         getattr(person, name).set(values)
@@ -384,7 +384,7 @@ def person_update(*, person: Person, data: dict, expected_version: int | None, b
     many = _assign(person, data, PERSON_FIELDS)
     person.refresh_derived()
     _validate(person)
-    _phones(person, ["phone", "mobile"], person.company.country)
+    _phones(person, ["phone", "mobile", "fax"], person.company.country)
     person.version += 1
     person.updated_at = timezone.now()
     person.save()

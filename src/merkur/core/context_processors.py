@@ -13,4 +13,5 @@ def merkur(request):
         "can_view_journal": has_capability(user, Capability.VIEW_JOURNAL),
         "can_write_journal": has_capability(user, Capability.WRITE_JOURNAL),
         "can_manage_journal": has_capability(user, Capability.MANAGE_JOURNAL),
+        "can_manage_events": has_capability(user, Capability.MANAGE_EVENTS),
     }

@@ -26,6 +26,7 @@ class Capability(models.TextChoices):
     MANAGE_JOURNAL = "manage_journal", _("Delete any contact and record absences for others")
     SAVE_SELECTIONS = "save_selections", _("Save selections and freeze their runs")
     MANAGE_JOBS = "manage_jobs", _("See and cancel everybody's background jobs")
+    MANAGE_EVENTS = "manage_events", _("Manage marketing events and mailings")
 
 
 _ALL = frozenset(Capability)
@@ -38,6 +39,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_JOURNAL,
             Capability.WRITE_JOURNAL,
             Capability.SAVE_SELECTIONS,
+            Capability.MANAGE_EVENTS,
         }
     ),
     Role.MARKETING: frozenset(
@@ -47,6 +49,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_JOURNAL,
             Capability.WRITE_JOURNAL,
             Capability.SAVE_SELECTIONS,
+            Capability.MANAGE_EVENTS,
         }
     ),
     Role.READ_ONLY: frozenset({Capability.VIEW_RECORDS, Capability.VIEW_JOURNAL}),

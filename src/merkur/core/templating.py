@@ -30,6 +30,7 @@ Filters for text formats (besides Jinja2's harmless built-ins): ``xml``,
 
 import datetime
 import decimal
+import itertools
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -51,6 +52,9 @@ MAX_INT_BITS = 4_096  # the largest number a template may compute
 TIME_LIMIT = 2.0  # seconds for one rendering
 MAX_SOURCE = 100_000  # characters of a template's text
 MAX_NOTES = 100  # truncations remembered per template set (all are counted)
+MAX_FORMAT = 1_000  # characters of a date format
+MAX_MARK = 10  # characters of number()'s point and thousands mark and ascii()'s replacement
+MAX_EXPONENT = 1_000  # digits before or after the point of a number number() writes
 
 # Methods a template may call on plain values; everything else is refused.
 TEXT_METHODS = frozenset(
@@ -126,15 +130,51 @@ def _too_big(what: str = "") -> SecurityError:
     )
 
 
+CONTAINERS = (list, tuple, dict, set, frozenset, Namespace)
+
+
 def _size(value) -> int:
-    if isinstance(value, str | list | tuple | dict | set):
+    """About how many characters ``value`` makes as text, nested lists, dicts and
+    namespaces counted with everything in them (``[a] * 1000`` weighs a thousand ``a``s,
+    although it holds one), a separator per item; counting stops past ``MAX_VALUE``."""
+    if isinstance(value, str):
         return len(value)
-    return 0
+    if isinstance(value, int):
+        return value.bit_length() // 3 + 1
+    if not isinstance(value, CONTAINERS):
+        return 0
+    try:
+        return _nested_size(value, {})
+    except RecursionError:
+        return MAX_VALUE + 1
+
+
+def _nested_size(value, seen: dict[int, int]) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, int):
+        return value.bit_length() // 3 + 1
+    if not isinstance(value, CONTAINERS):
+        return 1
+    key = id(value)
+    if key in seen:
+        return seen[key]
+    seen[key] = MAX_VALUE + 1  # a value that holds itself is refused
+    if isinstance(value, Namespace):
+        value = object.__getattribute__(value, "_Namespace__attrs")
+    items = itertools.chain.from_iterable(value.items()) if isinstance(value, dict) else value
+    total = 0
+    for item in items:
+        total += _nested_size(item, seen) + 1
+        if total > MAX_VALUE:
+            break
+    seen[key] = total
+    return total
 
 
 def _checked(value):
     # A value grown past the limit where no operator saw it (a ``{% set ns.x %}`` block
-    # doubling itself) is refused when it is read again.
+    # doubling itself, a list literal of long texts) is refused when it is read again.
     if _size(value) > MAX_VALUE:
         raise _too_big()
     return value
@@ -143,6 +183,9 @@ def _checked(value):
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, CONTAINERS):
+        # ``str([a] * 1000)`` would write a thousand copies of ``a``.
+        _checked(value)
     return str(value)
 
 
@@ -172,6 +215,7 @@ class Sandbox(SandboxedEnvironment):
         table.update(
             {
                 "join": self._join,
+                "sum": self._sum,
                 "replace": self._replace,
                 "center": self._center,
                 "xml": xml_escape,
@@ -286,6 +330,11 @@ class Sandbox(SandboxedEnvironment):
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
             _check_text_method(owner, __obj.__name__, args, kwargs)
+        elif isinstance(owner, datetime.date) and __obj.__name__ == "strftime":
+            _check_date_format(args[0] if args else kwargs.get("format"))
+        for arg in (*args, *kwargs.values()):
+            # A macro or ``loop()`` handed a long list of long texts.
+            _checked(arg)
         result = super().call(__context, __obj, *args, **kwargs)
         if _size(result) > MAX_VALUE:
             raise _too_big()
@@ -303,7 +352,7 @@ class Sandbox(SandboxedEnvironment):
                 if (
                     isinstance(sequence, str | list | tuple)
                     and isinstance(times, int)
-                    and len(sequence) * times > MAX_VALUE
+                    and _size(sequence) * times > MAX_VALUE
                 ):
                     raise _too_big("*")
         elif operator == "%" and isinstance(left, str):
@@ -328,9 +377,11 @@ class Sandbox(SandboxedEnvironment):
         def guarded(*args, **kwargs):
             self.tick()
             for arg in (*args, *kwargs.values()):
-                # ``batch(10**9, "x")`` would fill a list of a billion items.
+                # ``batch(10**9, "x")`` would fill a list of a billion items;
+                # ``tojson``, ``string`` and the like would write ``[a] * 1000`` out.
                 if isinstance(arg, int) and abs(arg) > MAX_VALUE:
                     raise _too_big()
+                _checked(arg)
             result = function(*args, **kwargs)
             if _size(result) > MAX_VALUE:
                 raise _too_big()
@@ -351,6 +402,19 @@ class Sandbox(SandboxedEnvironment):
         if sum(len(text) for text in texts) + len(d) * len(texts) > MAX_VALUE:
             raise _too_big("join")
         return d.join(texts)
+
+    def _sum(self, iterable, attribute=None, start=0):
+        """Jinja2's ``sum``, but lists are joined in one go (adding them one by one takes
+        time that grows with the square of their number)."""
+        items = list(iterable)
+        if attribute is not None:
+            items = [builtin_filters.make_attrgetter(self, attribute)(item) for item in items]
+        if isinstance(start, list | tuple):
+            if not all(isinstance(item, list | tuple) for item in items):
+                raise TypeError(_("sum() adds lists only to lists."))
+            _checked([start, items])
+            return start + type(start)(itertools.chain.from_iterable(items))
+        return sum(items, start)
 
     def _replace(self, value, old: str, new: str, count: int | None = None):
         text = _text(value)
@@ -407,6 +471,13 @@ def _replace_node(tree: nodes.Node, old: nodes.Node, new: nodes.Node) -> None:
                     if item is old:
                         value[index] = new
                         return
+
+
+def _check_date_format(format) -> None:
+    if isinstance(format, str) and len(format) > MAX_FORMAT:
+        raise SecurityError(
+            _("A date format is limited to %(limit)s characters.") % {"limit": MAX_FORMAT}
+        )
 
 
 def _check_text_method(text: str, name: str, args: tuple, kwargs: dict) -> None:
@@ -571,6 +642,7 @@ def format_date(value, format: str = "%d.%m.%Y") -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, datetime.date):
+        _check_date_format(format)
         return value.strftime(format)
     raise ValueError(_("date() needs a date, not “%(value)s”.") % {"value": value})
 
@@ -581,12 +653,21 @@ def format_number(value, decimals: int = 2, point: str = ",", thousands: str = "
         return ""
     if not isinstance(decimals, int) or not 0 <= decimals <= 20:
         raise ValueError(_("number() takes 0 to 20 decimal places."))
+    for mark in (point, thousands):
+        if not isinstance(mark, str) or len(mark) > MAX_MARK:
+            raise ValueError(
+                _("number() takes marks of at most %(limit)s characters.") % {"limit": MAX_MARK}
+            )
     try:
         number = decimal.Decimal(str(value))
     except decimal.InvalidOperation:
         raise ValueError(
             _("number() needs a number, not “%(value)s”.") % {"value": value}
         ) from None
+    if number.is_finite() and number.adjusted() > MAX_EXPONENT:
+        # ``"1e999999999"|number`` would write a billion digits.
+        raise ValueError(_("number() writes numbers of at most %(limit)s digits.") % {
+            "limit": MAX_EXPONENT})  # fmt: skip
     text = f"{number:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
 
@@ -594,14 +675,23 @@ def format_number(value, decimals: int = 2, point: str = ",", thousands: str = "
 def to_ascii(value, replacement: str = "?") -> str:
     """Text in plain ASCII: umlauts spelt out (ä → ae, ß → ss), accents dropped (é → e),
     anything else replaced."""
+    if not isinstance(replacement, str) or len(replacement) > MAX_MARK:
+        raise ValueError(
+            _("ascii() replaces with at most %(limit)s characters.") % {"limit": MAX_MARK}
+        )
     text = _text(value).translate(SPELLED)
     decomposed = unicodedata.normalize("NFKD", text)
     result = []
+    written = 0
     for char in decomposed:
         if ord(char) < 128:
             result.append(char)
+            written += 1
         elif not unicodedata.combining(char):
             result.append(replacement)
+            written += len(replacement)
+        if written > MAX_VALUE:
+            raise _too_big("ascii")
     return "".join(result)
 
 

@@ -8,7 +8,7 @@ else's job answers 404.
 import datetime
 from typing import Any, Literal
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -20,7 +20,7 @@ from merkur.core.roles import Capability
 from merkur.core.users import display_name
 from merkur.jobs import services
 from merkur.jobs.models import Job, JobStatus
-from merkur.jobs.views import JOB_ORDERING
+from merkur.jobs.views import JOB_ORDERING, result_file_response
 
 router = Router(tags=["Jobs"])
 
@@ -170,14 +170,4 @@ def cancel_job(request: HttpRequest, job_id: int):
     },
 )
 def download_job_file(request: HttpRequest, job_id: int):
-    job = visible_job(request, job_id)
-    if not job.has_result_file:
-        raise Http404
-    response = FileResponse(
-        job.result_path.open("rb"),
-        as_attachment=True,
-        filename=job.result_name or job.result_path.name,
-        content_type=job.result_content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return result_file_response(visible_job(request, job_id))

@@ -127,7 +127,11 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(VIEW)
 @require_safe
 def job_download(request: HttpRequest, pk: int) -> FileResponse:
-    job = services.get_job_for(request.user, pk)
+    return result_file_response(services.get_job_for(request.user, pk))
+
+
+def result_file_response(job: Job) -> FileResponse:
+    """The job's result file as a download (the page's and the API's); 404 if none."""
     if not job.has_result_file:
         raise Http404
     response = FileResponse(

@@ -8,6 +8,7 @@ one target (street + house number) or split one column into several targets
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -92,6 +93,12 @@ TARGETS: tuple[Target, ...] = (
         gettext_noop("VAT ID"),
         "USt-IdNr. | USt-ID | UStIdNr | Umsatzsteuer-ID | UID | UID-Nummer | VAT ID | VAT "
         "Number | VAT Reg No",
+    ),
+    Target(
+        "company.employees",
+        gettext_noop("Employees"),
+        "Mitarbeiterzahl | Anzahl Mitarbeiter | Anzahl der Mitarbeiter | Beschäftigte | Anzahl "
+        "Beschäftigte | Employees | Number of Employees | Employee Count | Headcount",
     ),
     Target(
         "address.street",
@@ -215,6 +222,18 @@ TARGETS: tuple[Target, ...] = (
         "E-Mail geschäftlich | E-Mail | E-Mail Adresse | Email | Mail | EMail | Email Address | "
         "E-Mail 2: Adresse | E-mail 2 Address | E-mail 2 - Value | Email (home) | Home Email | "
         "Email (other)",
+    ),
+    Target(
+        "person.marketing_consent_at",
+        gettext_noop("Agrees to marketing (date or yes/no)"),
+        "Werbeeinwilligung | Einwilligung Werbung | Marketing-Einwilligung | Einwilligung | "
+        "Einwilligung am | Opt-in | Opt-in Datum | Marketing Consent | Consent | Consent Date",
+    ),
+    Target(
+        "person.marketing_opt_out_at",
+        gettext_noop("Objects to marketing (date or yes/no)"),
+        "Werbewiderspruch | Widerspruch Werbung | Werbesperre | Opt-out | Opt-out Datum | "
+        "Marketing Opt-out | Unsubscribed | Do Not Mail",
     ),
     Target(
         "person.notes",
@@ -425,7 +444,13 @@ class Mapping:
         first name taken from "Ansprechpartner").
         """
         values: dict[str, str] = {}
-        for rule in self.rules:
+        width = len(fields)
+        for target, index in self._copies:  # the common case, a million times: inline
+            if index < width:
+                text = fields[index].strip()
+                if text:
+                    values[target] = text
+        for rule in self._others:
             if isinstance(rule, Split):
                 split: dict[str, str] = {}
                 rule.apply(fields, split)
@@ -434,6 +459,20 @@ class Mapping:
             else:
                 rule.apply(fields, values)
         return values
+
+    @cached_property
+    def _copies(self) -> tuple[tuple[str, int], ...]:
+        return tuple(
+            (rule.target, rule.sources[0])
+            for rule in self.rules
+            if isinstance(rule, Assign) and len(rule.sources) == 1
+        )
+
+    @cached_property
+    def _others(self) -> tuple:
+        return tuple(
+            rule for rule in self.rules if not (isinstance(rule, Assign) and len(rule.sources) == 1)
+        )
 
     def rebind(self, headers: list[str]) -> "Mapping":
         """The same rules for a file whose header row has the columns elsewhere.

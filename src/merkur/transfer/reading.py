@@ -241,6 +241,10 @@ class Table:
                 )
             yield row
 
+    def bytes_read(self) -> int:
+        """How far into the file reading has got (in 64 KB steps): for progress bars."""
+        return self._binary.tell()
+
     def close(self) -> None:
         if self._owned:
             self._binary.close()

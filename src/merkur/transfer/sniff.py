@@ -327,7 +327,17 @@ def _detect_dialect(text: str) -> _Dialect:
             continue
         width, count = Counter(len(row) for row in rows).most_common(1)[0]
         share = count / len(rows)
-        key = (width > 1, round(share, 1), width, -preference)
+        # Fields still wrapped in quotes were quoted with the other character:
+        # a file quoted with " but one unclosed quote reads evenly with ',
+        # leaving every field in quotes. Where both read evenly, " is the
+        # standard (' would cut quoted fields at their separators: more columns).
+        key = (
+            width > 1,
+            round(share - _wrapped(rows), 1),
+            quotechar == '"',
+            width,
+            -preference,
+        )
         scored.append((key, delimiter, quotechar, width, share, rows))
     scored.sort(key=lambda item: item[0], reverse=True)
     _key, delimiter, quotechar, width, share, rows = scored[0]
@@ -336,7 +346,11 @@ def _detect_dialect(text: str) -> _Dialect:
         return _Dialect(
             delimiter, quotechar, 1, 0.3, _("Only one column found; check the separator."), rows
         )
-    rivals = [item for item in scored[1:] if item[0][:3] == scored[0][0][:3]]
+
+    def rank(item) -> tuple:  # the key without the quote preference
+        return item[0][:2] + item[0][3:4]
+
+    rivals = [item for item in scored[1:] if rank(item) == rank(scored[0])]
     confidence = share * (0.7 if any(item[1] != delimiter for item in rivals) else 1.0)
     note = _("Separator %(delimiter)s: %(percent)s%% of the rows have %(columns)s fields.") % {
         "delimiter": label,
@@ -344,6 +358,17 @@ def _detect_dialect(text: str) -> _Dialect:
         "columns": width,
     }
     return _Dialect(delimiter, quotechar, width, confidence, note, rows)
+
+
+def _wrapped(rows: list[list[str]]) -> float:
+    """The share of non-empty fields that begin and end with a quote character."""
+    fields = [field for row in rows for field in row if field]
+    if not fields:
+        return 0.0
+    wrapped = sum(
+        1 for field in fields if len(field) > 1 and field[0] == field[-1] and field[0] in QUOTECHARS
+    )
+    return wrapped / len(fields)
 
 
 def _parse(text: str, delimiter: str, quotechar: str) -> list[list[str]]:

@@ -114,6 +114,9 @@ def test_a_profile_is_the_starting_point(world, sales_user):
         ({"source": "people", "params": {"colour": "red"}}, "params.filters"),
         ({"source": "selection", "params": {"selection": 999}}, "params.selection"),
         ({"source": "selection", "params": {}}, "params.selection"),
+        # PostgreSQL refuses NUL characters in a query: a name with one is no name
+        ({"source": "selection", "params": {"selection": "Kunden\x00"}}, "params.selection"),
+        ({"source": "companies", "profile": "Lettershop\x00"}, "profile"),
         ({"source": "run", "params": {"run": "abc"}}, "params.run"),
         ({"source": "planets"}, "source"),
         ({"source": "companies", "mode": "later"}, "mode"),

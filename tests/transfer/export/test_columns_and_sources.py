@@ -137,7 +137,8 @@ def test_unknown_and_unfitting_columns_are_named(world, admin_user):
                     "person.email",
                     "company.attr.nope",
                     "company.attr.lizenzen@2024-13-45",
-                ]
+                ],
+                "header": "en",  # the messages are in the export's language
             },
             user=admin_user,
         )

@@ -1,9 +1,11 @@
 """The template sandbox: no way to Python's internals, files or the network; hostile
 templates are stopped by size and time limits; errors name the line."""
 
+import datetime
 import time
 
 import pytest
+from django.utils import translation
 
 from merkur.core import templating
 from merkur.core.templating import Sandbox, TemplateProblem
@@ -135,3 +137,65 @@ def test_xml_filter_drops_forbidden_control_characters():
 def test_a_huge_template_is_refused():
     with pytest.raises(TemplateProblem):
         Sandbox().compile("x" * (templating.MAX_SOURCE + 1), part="row")
+
+
+# A list may hold one long text many times over (it keeps references, not copies):
+# writing it out, turning it into JSON or adding its lists up would make the copies.
+# ``n`` stands for a thousand copies of a million characters.
+NESTED = (
+    '{% set a = "x" * 1000000 %}{% set l = [a, a, a, a, a, a, a, a, a, a] %}'
+    "{% set m = [l, l, l, l, l, l, l, l, l, l] %}{% set n = [m, m, m, m, m, m, m, m, m, m] %}"
+)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% set a = "x" * 1000000 %}{{ [a] * 300 }}',
+        NESTED + "{{ n }}",
+        NESTED + "{{ n|tojson }}",
+        NESTED + "{{ n|string }}",
+        NESTED + "{{ [n]|join }}",
+        NESTED + "{{ 'x' ~ n }}",
+        NESTED + "{{ dict(b=n) }}",
+        "{% set ns = namespace(x='x' * 900000) %}{% set l = [ns, ns, ns, ns, ns, ns, ns, ns] %}"
+        "{{ [l, l, l, l, l, l, l, l] }}",
+        "{{ ([[1] * 1000000] * 300)|sum(start=[])|length }}",
+        # a chain of long texts grown in a loop (gigabytes before the clock stops it)
+        "{% set ns = namespace(x=[]) %}{% for i in range(3000) %}"
+        "{% set ns.x = [ns.x, ('y' * 999990) ~ i] %}{% endfor %}{{ ns.x|length }}",
+        # filters whose other arguments would multiply the value
+        "{{ '1e300000000'|number }}",
+        "{{ '1e100000'|number(0, ',', 'y' * 1000000) }}",
+        "{{ ('€' * 100000)|ascii('x' * 1000000) }}",
+    ],
+)
+def test_values_repeated_inside_lists_count_in_full(source):
+    started = time.monotonic()
+    with translation.override("en"), pytest.raises(TemplateProblem) as problem:
+        render(source)
+    # refused before the copies are made: at once, and not by running out of memory
+    assert time.monotonic() - started < 1.0
+    assert "memory" not in str(problem.value)
+    assert "writes more than" not in str(problem.value)
+
+
+def test_a_date_format_is_limited():
+    with translation.override("en"), pytest.raises(TemplateProblem, match="date format"):
+        render("{{ today.strftime('%c' * 500000) }}", {"today": datetime.date(2024, 5, 1)})
+    with translation.override("en"), pytest.raises(TemplateProblem, match="date format"):
+        render("{{ today|date('%c' * 500000) }}", {"today": datetime.date(2024, 5, 1)})
+
+
+def test_sum_is_quick_for_many_lists():
+    started = time.monotonic()
+    assert render("{{ ([[1]] * 100000)|sum(start=[])|length }}") == "100000"
+    assert time.monotonic() - started < 3  # adding them one by one: half a minute
+
+
+def test_sum_number_and_ascii_still_work():
+    assert render("{{ [[1, 2], [3]]|sum(start=[]) }} {{ [1, 2, 3]|sum }}") == "[1, 2, 3] 6"
+    assert render("{{ 1234567.891|number(2, ',', '.') }}") == "1.234.567,89"
+    assert render("{{ 0.000001|number(2) }}") == "0,00"
+    assert render("{{ 'Müller é €'|ascii('?') }}") == "Mueller e ?"
+    assert render("{{ [company, company]|length }}") == "2"

@@ -78,6 +78,12 @@ def test_bad_options_come_back_at_their_fields(world, admin_client):
     assert "Zeile 1" in response.content.decode() or "line 1" in response.content.decode()
 
 
+def test_a_profile_name_with_a_nul_character_is_no_profile(world, admin_client):
+    # PostgreSQL refuses NUL in a query: the page shows without a profile, not a 500
+    response = admin_client.get(reverse("transfer:export", args=["companies"]) + "?profile=%00")
+    assert response.status_code == 200
+
+
 def test_bad_filters_and_unknown_records_say_so(world, admin_client):
     assert admin_client.get(COMPANIES + "?colour=red").status_code == 400
     assert admin_client.get(reverse("transfer:export_record", args=["run", 999])).status_code == 404

@@ -86,6 +86,7 @@ class CompanyFields(BodySchema):
     legal_form: Id | None = None
     roles: list[CompanyRole] = []
     phone: str = ""
+    fax: str = ""
     email: str = ""
     website: str = ""
     vat_id: str = ""
@@ -116,6 +117,7 @@ class CompanyOut(Schema):
     legal_form: Ref | None
     roles: list[CompanyRole]
     phone: str
+    fax: str
     email: str
     website: str
     vat_id: str
@@ -189,6 +191,7 @@ class PersonFields(BodySchema):
     email: str = ""
     phone: str = ""
     mobile: str = ""
+    fax: str = ""
     marketing_consent_at: datetime.datetime | None = None
     marketing_opt_out_at: datetime.datetime | None = Field(
         None, description="Objection to marketing since (empty: no objection)."
@@ -228,6 +231,7 @@ class PersonOut(Schema):
     email: str
     phone: str
     mobile: str
+    fax: str
     marketing_consent_at: datetime.datetime | None
     marketing_opt_out_at: datetime.datetime | None
     notes: str

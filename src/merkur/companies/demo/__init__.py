@@ -267,4 +267,7 @@ def load_demo(
     from merkur.selections.demo import load_demo_selections
 
     load_demo_selections(by=admin)  # the product's example, saved and shared, once
+    from merkur.mailings.demo import load_demo_events
+
+    load_demo_events(by=admin)  # event kinds and two marketing events with members, once
     return DemoResult(companies, builder.people, loaded=True)

@@ -15,7 +15,9 @@ from merkur.companies.models import (
     SalesRep,
 )
 
-PLAIN_FIELDS = ["name", "name2", "number", "phone", "email", "website", "vat_id", "employees"]
+PLAIN_FIELDS = [
+    "name", "name2", "number", "phone", "fax", "email", "website", "vat_id", "employees",
+]  # fmt: skip
 CHOICE_FIELDS = ["legal_form", "company_class", "sales_rep"]
 MULTI_FIELDS = ["industries", "interest_areas"]
 
@@ -33,6 +35,7 @@ class CompanyForm(MerkurForm):
         error_messages={"required": _("Choose at least one role.")},
     )
     phone = model_field(Company, "phone")
+    fax = model_field(Company, "fax")
     email = model_field(Company, "email")
     website = model_field(Company, "website")
     vat_id = model_field(Company, "vat_id")
@@ -40,7 +43,7 @@ class CompanyForm(MerkurForm):
     notes = model_field(Company, "notes", widget=forms.Textarea(attrs={"rows": 3}))
 
     field_order = [
-        "name", "name2", "number", "legal_form", "roles", "phone", "email", "website",
+        "name", "name2", "number", "legal_form", "roles", "phone", "fax", "email", "website",
         "vat_id", "employees", "industries", "interest_areas", "company_class", "sales_rep",
         "notes",
     ]  # fmt: skip

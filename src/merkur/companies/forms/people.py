@@ -12,7 +12,7 @@ from merkur.companies.models import Company, Function, Person, PersonCode, Salut
 
 PLAIN_FIELDS = [
     "first_name", "last_name", "letter_salutation", "letter_salutation_custom", "department",
-    "language", "email", "phone", "mobile", "notes",
+    "language", "email", "phone", "mobile", "fax", "notes",
 ]  # fmt: skip
 CHOICE_FIELDS = ["salutation", "title"]
 MULTI_FIELDS = ["functions", "person_codes"]
@@ -34,6 +34,7 @@ class PersonForm(MerkurForm):
     email = model_field(Person, "email")
     phone = model_field(Person, "phone")
     mobile = model_field(Person, "mobile")
+    fax = model_field(Person, "fax")
     marketing_consent = forms.BooleanField(
         label=_("Agrees to marketing"),
         required=False,
@@ -49,7 +50,7 @@ class PersonForm(MerkurForm):
     field_order = [
         "salutation", "title", "first_name", "last_name", "letter_salutation",
         "letter_salutation_custom", "functions", "person_codes", "department", "language",
-        "email", "phone", "mobile", "marketing_consent", "marketing_opt_out", "notes",
+        "email", "phone", "mobile", "fax", "marketing_consent", "marketing_opt_out", "notes",
     ]  # fmt: skip
 
     def __init__(self, *args, person: Person | None = None, **kwargs):

@@ -80,6 +80,7 @@ class Company(VersionedModel):
     )
     roles = models.PositiveSmallIntegerField(_("roles"), default=0)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    fax = models.CharField(_("fax"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
     vat_id = models.CharField(_("VAT ID"), max_length=30, blank=True)

@@ -63,6 +63,7 @@ class Person(VersionedModel):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     mobile = models.CharField(_("mobile"), max_length=40, blank=True)
+    fax = models.CharField(_("fax"), max_length=40, blank=True)
     marketing_consent_at = models.DateTimeField(_("marketing consent since"), null=True, blank=True)
     marketing_opt_out_at = models.DateTimeField(
         _("objection to marketing since"), null=True, blank=True

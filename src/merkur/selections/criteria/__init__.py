@@ -6,6 +6,7 @@ from merkur.selections.criteria import (  # noqa: F401
     business,
     company,
     journal,
+    marketing,
     person,
     saved,
     stock,

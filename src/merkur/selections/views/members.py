@@ -10,7 +10,6 @@ members, in the page's order.
 """
 
 import base64
-import binascii
 import json
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from merkur.core.pagination import InvalidCursor
+from merkur.core.pagination import InvalidCursor, decode_cursor
 from merkur.selections.recipients import recipients
 
 # The sort keys of a run's members, as ``recipients`` sorts a run; the member id ends each.
@@ -58,14 +57,7 @@ def _encode(values: list, direction: str) -> str:
 
 
 def _decode(cursor: str, width: int) -> tuple[list, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        values, direction = data["k"], data["d"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise InvalidCursor("malformed cursor") from None
-    if not isinstance(values, list) or len(values) != width or direction not in ("n", "p"):
-        raise InvalidCursor("cursor does not fit this list")
+    values, direction = decode_cursor(cursor, width)
     *keys, pk = values
     for value in keys:
         if value is not None and (

@@ -39,7 +39,7 @@ def visible(user):
 def find(user, key) -> ExportProfile | None:
     """A profile the user may use, by id or by name (their own before a shared one)."""
     text = str(key or "").strip()
-    if not text:
+    if not text or "\x00" in text:  # PostgreSQL refuses NUL in a query's text
         return None
     profiles = visible(user)
     if text.isdigit() and len(text) <= 18:

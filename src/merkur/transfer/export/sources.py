@@ -266,6 +266,8 @@ class SelectionSource(Source):
         else:
             visible = SavedSelection.objects.visible_to(user)
         key = params.get("selection")
+        if isinstance(key, str) and "\x00" in key:  # PostgreSQL refuses NUL in a query
+            raise ValidationError({"selection": _("No saved selection with this id.")})
         if isinstance(key, str) and key.strip() and not key.strip().isdigit():
             matches = list(visible.filter(name__iexact=key.strip()).order_by("pk")[:10])
             own = [selection for selection in matches if selection.owner_id == user.pk]

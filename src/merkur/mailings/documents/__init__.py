@@ -1,0 +1,1 @@
+"""Mailing documents: DOCX and PDF letters, the word processor's data source, labels."""

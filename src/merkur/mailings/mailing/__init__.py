@@ -1,0 +1,1 @@
+"""The mailing pages (views and forms)."""

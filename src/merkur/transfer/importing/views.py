@@ -1,0 +1,441 @@
+"""The import screens: upload → reading and mapping → dry run with decisions → run as a job.
+
+1. ``import_list``: upload a file (or pick a profile first); the past imports.
+2. ``import_settings``: what detection found (changeable), the first rows under
+   a select per column with the suggested fields, the options; "Check" starts
+   the dry run in the worker.
+3. ``import_detail``: progress while a job runs; then the dry run's counts, its
+   bad rows and duplicates with a decision per rule and per row; "Import" starts
+   the real run (its progress on the job's page, which leads back here).
+4. ``import_bad_rows``: the bad rows as CSV, to fix and import again.
+
+Every screen needs ``EDIT_RECORDS``; an import is seen by whoever uploaded it
+and by administrators (others get 404).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from merkur.core.roles import Capability, Role, role_of
+from merkur.core.views import capability_required
+from merkur.transfer.columns import Mapping, MappingError
+from merkur.transfer.importing import records
+from merkur.transfer.importing.forms import (
+    DecisionsForm,
+    ReadingForm,
+    SettingsForm,
+    UploadForm,
+)
+from merkur.transfer.importing.options import (
+    ACTION_LABELS,
+    RULE_LABELS,
+    ImportOptions,
+    OptionsError,
+)
+from merkur.transfer.importing.prepare import columns_of, detect, header_of, mapping_for
+from merkur.transfer.models import AddressImport, ImportProfile
+from merkur.transfer.models.imports import ImportStatus
+from merkur.transfer.reading import ReadError, preview
+from merkur.transfer.sniff import Detection, InvalidDetection, display_encoding
+
+EDIT = Capability.EDIT_RECORDS
+PREVIEW_ROWS = 8
+LISTED = 50
+BUSY = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+def get_import_for(request: HttpRequest, pk: int) -> AddressImport:
+    """The import ``pk`` if the user may see it (its uploader, administrators); else 404."""
+    record = AddressImport.objects.visible_to(request.user).filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+# --- 1. upload ---------------------------------------------------------------------------
+
+
+@capability_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            record = records.store_upload(upload.chunks(), file_name=upload.name, user=request.user)
+        except records.FileTooLarge as error:
+            form.add_error("file", str(error))
+        else:
+            try:
+                _prepare(record, form.cleaned_data["profile"])
+            except (ReadError, InvalidDetection, MappingError) as error:
+                records.delete_import(record)
+                form.add_error("file", str(error))
+            else:
+                return redirect("transfer:import_settings", record.pk)
+    imports = (
+        AddressImport.objects.visible_to(request.user)
+        .select_related("created_by", "profile")
+        .order_by("-created_at", "-id")[:LISTED]
+    )
+    return render(
+        request,
+        "transfer/import/list.html",
+        {"form": form, "imports": imports, "listed": LISTED},
+        status=400 if form.errors else 200,
+    )
+
+
+def _prepare(record: AddressImport, profile: ImportProfile | None) -> None:
+    """Detect how the file is written and suggest (or take the profile's) mapping."""
+    overrides = profile.reading_options() if profile else {}
+    found = detect(record.stored_path)
+    detection = found
+    reading = {k: overrides[k] for k in ("encoding", "delimiter", "has_header") if k in overrides}
+    if reading:
+        detection = found.override(**reading)
+    header = header_of(record.stored_path, detection)
+    if profile is not None:
+        mapping = Mapping.from_dict(profile.mapping)
+        mapping = mapping.rebind(header) if header is not None else mapping
+    else:
+        mapping = mapping_for(header)
+    record.detection = {
+        **found.to_dict(),
+        "columns": found.columns,
+        "confidence": found.confidence,
+        "notes": list(found.notes),
+    }
+    draft = {"detection": detection.to_dict(), "mapping": mapping.to_dict()}
+    if profile is not None:
+        draft |= {
+            "number_format": profile.number_format,
+            "date_format": profile.date_format,
+        }
+    record.options = draft
+    record.profile = profile
+    record.save()
+
+
+# --- 2. reading and mapping ------------------------------------------------------------------
+
+
+@capability_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def import_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_import_for(request, pk)
+    if record.status in (*BUSY, ImportStatus.DONE):
+        return redirect(record)
+    draft = record.options or {}
+    detection = Detection.from_dict(draft.get("detection") or record.detection)
+    shown = _preview(record, detection)
+    header = shown["header"]
+    reading_form = ReadingForm(
+        request.POST if "apply_reading" in request.POST else None,
+        initial={
+            **detection.to_dict(),
+            "has_header": "yes" if detection.has_header else "no",
+        },
+    )
+    if reading_form.is_bound and reading_form.is_valid():
+        try:
+            changed = detection.override(**reading_form.detection_values())
+            new_header = header_of(record.stored_path, changed)
+        except (ReadError, InvalidDetection) as error:
+            messages.error(request, str(error))
+            changed, new_header = detection, header
+        if changed != detection:
+            mapping = Mapping.from_dict(draft.get("mapping")) if new_header == header else None
+            draft["detection"] = changed.to_dict()
+            draft["mapping"] = (mapping or mapping_for(new_header)).to_dict()
+            record.options = draft
+            record.save(update_fields=["options"])
+        return redirect("transfer:import_settings", record.pk)
+    settings_form = SettingsForm(
+        request.POST if "check" in request.POST else None,
+        columns=shown["width"],
+        user=request.user,
+        initial=_settings_initial(draft, header),
+    )
+    if settings_form.is_bound and settings_form.is_valid():
+        started = _check(request, record, draft, detection, header, settings_form)
+        if started:
+            return redirect(record)
+    return render(
+        request,
+        "transfer/import/settings.html",
+        {
+            "record": record,
+            "detection": detection,
+            "encoding_label": display_encoding(detection.encoding),
+            "reading_form": reading_form,
+            "form": settings_form,
+            "preview": shown,
+            "columns": list(zip(settings_form.column_fields(), shown["samples"], strict=True)),
+        },
+        status=400 if settings_form.errors else 200,
+    )
+
+
+def _preview(record: AddressImport, detection: Detection) -> dict:
+    """The header, the first rows, and per column its header and a few values."""
+    try:
+        found = preview(record.stored_path, detection, rows=PREVIEW_ROWS)
+        header, rows, error = found.header, found.rows, found.error
+    except ReadError as problem:
+        header, rows, error = None, [], problem
+    width = max([len(header or [])] + [len(row.fields) for row in rows] or [0])
+    samples = []
+    for index in range(width):
+        name = header[index] if header is not None and index < len(header) else ""
+        values = [row.fields[index] for row in rows if index < len(row.fields)]
+        samples.append({"header": name, "values": [v for v in values if v.strip()][:3]})
+    return {
+        "header": header,
+        "rows": rows,
+        "error": str(error) if error else "",
+        "width": width,
+        "samples": samples,
+    }
+
+
+def _settings_initial(draft: dict, header) -> dict:
+    initial = {
+        key: draft[key]
+        for key in ("mode", "roles", "country", "number_format", "date_format", "similarity")
+        if key in draft
+    }
+    link = draft.get("link") or {}
+    initial |= {
+        "link_kind": link.get("kind", ""),
+        "link_reference": link.get("reference", ""),
+        "link_status": link.get("status", ""),
+        "link_matches": draft.get("link_matches", True),
+    }
+    try:
+        mapping = Mapping.from_dict(draft.get("mapping"))
+    except MappingError:
+        mapping = mapping_for(header)
+    for index, target in columns_of(mapping).items():
+        initial[f"column_{index}"] = target
+    return initial
+
+
+def _check(request, record, draft, detection, header, form: SettingsForm) -> bool:
+    """Store the settings and start the dry run; False (with the form's errors) if invalid."""
+    try:
+        mapping = Mapping.from_columns(form.columns_chosen(), header)
+        options = ImportOptions.from_dict(
+            {
+                "detection": detection.to_dict(),
+                "mapping": mapping.to_dict(),
+                "decisions": draft.get("decisions") or {},
+                **form.option_values(),
+            }
+        )
+    except (MappingError, OptionsError) as error:
+        form.add_error(None, str(error))
+        return False
+    name = form.cleaned_data.get("profile_name", "").strip()
+    with transaction.atomic():
+        if name:
+            record.profile = ImportProfile.objects.create(
+                name=name,
+                owner=request.user,
+                shared=form.cleaned_data["profile_shared"],
+                mapping=mapping.to_dict(),
+                encoding=detection.encoding,
+                delimiter=detection.delimiter,
+                has_header=detection.has_header,
+                number_format=options.number_format,
+                date_format=options.date_format,
+            )
+            messages.success(request, _("Profile “%(name)s” saved.") % {"name": name})
+        record.options = options.to_dict()
+        _start(record, request.user, dry_run=True)
+    return True
+
+
+def _start(record: AddressImport, user, *, dry_run: bool):
+    from merkur.jobs.services import enqueue
+
+    title = (_("Checking %(file)s") if dry_run else _("Importing %(file)s")) % {
+        "file": record.file_name
+    }
+    job = enqueue(
+        "transfer.import_addresses",
+        params={"import_id": record.pk, "dry_run": dry_run},
+        user=user,
+        title=title,
+    )
+    record.status = ImportStatus.QUEUED
+    record.job_id = job.pk
+    record.save()
+    return job
+
+
+# --- 3. dry run, decisions, run --------------------------------------------------------------
+
+
+@capability_required(EDIT)
+@require_safe
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_import_for(request, pk)
+    job = _job_of(record)
+    if request.htmx and request.GET.get("part") == "state":
+        response = HttpResponse(status=204)
+        if record.status not in BUSY:
+            response["HX-Refresh"] = "true"
+        return response
+    form = None
+    if record.status == ImportStatus.CHECKED and record.dry_run:
+        form = _decisions_form(record, None)
+    return render(
+        request,
+        "transfer/import/detail.html",
+        _detail_context(record, job, form),
+    )
+
+
+def _detail_context(record, job, form) -> dict:
+    dry, result = record.dry_run or {}, record.result or {}
+    rows = []
+    if form is not None:
+        for match in dry.get("matches", []):
+            rows.append({**match, "field": form[f"row_{match['line']}"]})
+    return {
+        "record": record,
+        "job": job,
+        "busy": record.status in BUSY,
+        "dry": dry,
+        "result": result,
+        "shown": result or dry,
+        "form": form,
+        "match_rows": rows,
+        "rule_labels": RULE_LABELS,
+        "action_labels": ACTION_LABELS,
+        "encoding_label": display_encoding(record.detection.get("encoding", "")),
+    }
+
+
+def _job_of(record: AddressImport):
+    """The record's job; a job that failed or was cancelled leaves the record failed."""
+    if not record.job_id:
+        return None
+    from merkur.jobs.models import Job, JobStatus
+
+    job = Job.objects.filter(pk=record.job_id).first()
+    if job is None:
+        return None
+    if record.status in BUSY and job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        record.status = ImportStatus.FAILED
+        record.message = job.error or str(job.get_status_display())
+        record.save(update_fields=["status", "message"])
+    return job
+
+
+def _decisions_form(record: AddressImport, data) -> DecisionsForm:
+    options = record.options or {}
+    return DecisionsForm(
+        data,
+        lines=[match["line"] for match in (record.dry_run or {}).get("matches", [])],
+        decisions=options.get("decisions") or {},
+        row_decisions=options.get("row_decisions") or {},
+    )
+
+
+@capability_required(EDIT)
+@require_POST
+def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take the decisions and check again (dry run) or import (the real run)."""
+    record = get_import_for(request, pk)
+    if record.status != ImportStatus.CHECKED:
+        messages.error(request, _("Check the file (dry run) before importing it."))
+        return redirect(record)
+    form = _decisions_form(record, request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "transfer/import/detail.html",
+            _detail_context(record, _job_of(record), form),
+            status=400,
+        )
+    options = dict(record.options)
+    options["decisions"] = form.decisions()
+    options["row_decisions"] = form.row_decisions()
+    try:
+        ImportOptions.from_dict(options)
+    except OptionsError as error:  # e.g. the linked order was deleted meanwhile
+        messages.error(request, str(error))
+        return redirect(record)
+    record.options = options
+    dry_run = "import" not in request.POST
+    with transaction.atomic():
+        job = _start(record, request.user, dry_run=dry_run)
+    if dry_run:
+        return redirect(record)
+    return redirect(job.get_absolute_url())
+
+
+@capability_required(EDIT)
+@require_safe
+def import_bad_rows(request: HttpRequest, pk: int) -> FileResponse:
+    record = get_import_for(request, pk)
+    path = record.bad_rows_path
+    if path is None or not path.exists():
+        raise Http404
+    name = _("bad-rows-%(name)s") % {"name": record.file_name}
+    return FileResponse(
+        open(path, "rb"), as_attachment=True, filename=name, content_type="text/csv"
+    )
+
+
+@capability_required(EDIT)
+@require_POST
+def import_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_import_for(request, pk)
+    if record.status in BUSY:
+        messages.error(request, _("The import is running; wait until it has finished."))
+        return redirect(record)
+    records.delete_import(record)
+    messages.success(request, _("Import of %(file)s deleted.") % {"file": record.file_name})
+    return redirect("transfer:imports")
+
+
+# --- profiles ------------------------------------------------------------------------------
+
+
+@capability_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def profile_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        chosen = request.POST.get("delete", "")
+        profile = (
+            ImportProfile.objects.visible_to(request.user)
+            .filter(pk=int(chosen) if chosen.isdigit() and len(chosen) < 18 else 0)
+            .first()
+        )
+        if profile is None or not profile_deletable(request.user, profile):
+            raise PermissionDenied if profile is not None else Http404
+        profile.delete()
+        messages.success(request, _("Profile “%(name)s” deleted.") % {"name": profile.name})
+        return redirect("transfer:import_profiles")
+    profiles = ImportProfile.objects.visible_to(request.user).select_related("owner")
+    return render(
+        request,
+        "transfer/import/profiles.html",
+        {
+            "profiles": [
+                (profile, profile_deletable(request.user, profile)) for profile in profiles
+            ],
+        },
+    )
+
+
+def profile_deletable(user, profile: ImportProfile) -> bool:
+    return profile.owner_id == user.pk or role_of(user) == Role.ADMIN

@@ -1,0 +1,1 @@
+from tests.mailings.email.smtp_sink import smtp  # noqa: F401

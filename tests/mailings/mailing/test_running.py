@@ -1,0 +1,178 @@
+"""The job ``mailings.run``: items from the run, skips with reasons, e-mails, journal."""
+
+from email import message_from_bytes, policy
+
+import pytest
+from django.utils import translation
+
+from merkur.jobs.registry import JobError
+from merkur.jobs.services import run_inline
+from merkur.journal.models import Contact, ContactLink
+from merkur.mailings import running
+from merkur.mailings.models import ItemState, MailingItem, MailingStatus
+from tests.mailings.mailing.conftest import make_mailing, make_run
+
+
+def states(mailing) -> dict[str, str]:
+    return {
+        item.person.first_name: (item.state, item.reason)
+        for item in MailingItem.objects.filter(mailing=mailing).select_related("person")
+    }
+
+
+def test_items_are_created_once_per_member_and_channel(people, sales_user):
+    mailing = make_mailing(make_run(people), by=sales_user, channels=["email", "fax"])
+    assert running.create_items(mailing) == 8
+    assert running.create_items(mailing) == 0  # a resumed job keeps its items
+    assert MailingItem.objects.filter(mailing=mailing, state=ItemState.PENDING).count() == 8
+
+
+def test_opted_out_and_email_less_people_are_skipped_with_reasons(people, sales_user):
+    mailing = make_mailing(make_run(people), by=sales_user)
+    running.create_items(mailing)
+    skipped = running.mark_skips(mailing)
+    assert sum(skipped.values()) == 2
+    result = states(mailing)
+    assert result["Anna"] == (ItemState.PENDING, "")
+    assert result["Clara"][0] == ItemState.SKIPPED and result["Clara"][1]
+    assert result["Dora"][0] == ItemState.SKIPPED
+    assert result["Clara"][1] != result["Dora"][1]
+
+
+def test_the_job_sends_each_e_mail_and_records_it_in_the_journal(people, sales_user, smtp):
+    mailing = make_mailing(make_run(people), by=sales_user)
+    summary = run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+
+    assert summary["items"] == {"sent": 2, "skipped": 2}
+    received = sorted(envelope.rcpt_tos[0] for envelope in smtp.sink.envelopes)
+    assert received == ["anna@example.com", "bernd@example.com"]
+    message = message_from_bytes(smtp.sink.envelopes[0].content, policy=policy.default)
+    assert message["Subject"] == "Einladung Hausmesse 2026"
+    assert message.get_content_type() == "multipart/alternative"
+    mailing.refresh_from_db()
+    assert mailing.status == MailingStatus.DONE
+
+    contacts = Contact.objects.filter(company=people[0].company).order_by("id")
+    assert [contact.kind.name for contact in contacts] == ["E-Mail", "E-Mail"]
+    assert contacts[0].type == mailing.contact_type
+    assert "Einladung Hausmesse 2026" in contacts[0].subject
+    assert {p.first_name for c in contacts for p in c.people.all()} == {"Anna", "Bernd"}
+    links = ContactLink.objects.filter(contact__in=contacts, kind="mailing")
+    assert {link.object_id for link in links} == {mailing.pk}
+    sent = MailingItem.objects.filter(mailing=mailing, state=ItemState.SENT)
+    assert all(item.contact_id and item.done_at for item in sent)
+
+
+def test_a_refused_e_mail_is_failed_with_the_servers_answer(people, sales_user, smtp):
+    smtp.sink.refuse = "550 Mailbox unavailable"
+    mailing = make_mailing(make_run(people[:1]), by=sales_user)
+    summary = run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+    assert summary["items"] == {"failed": 1}
+    item = MailingItem.objects.get(mailing=mailing)
+    assert "Mailbox unavailable" in item.detail
+    assert not Contact.objects.exists()
+
+
+def test_an_item_cut_off_while_sending_is_reported_and_not_sent_again(people, sales_user, smtp):
+    mailing = make_mailing(make_run(people[:2]), by=sales_user)
+    running.create_items(mailing)
+    cut = MailingItem.objects.get(mailing=mailing, person=people[0])
+    MailingItem.objects.filter(pk=cut.pk).update(state=ItemState.SENDING)
+
+    summary = run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+
+    assert summary["uncertain"] == 1
+    assert [envelope.rcpt_tos for envelope in smtp.sink.envelopes] == [["bernd@example.com"]]
+    cut.refresh_from_db()
+    assert cut.state == ItemState.FAILED and cut.reason
+
+
+def test_running_the_job_again_sends_nothing_twice(people, sales_user, smtp):
+    mailing = make_mailing(make_run(people), by=sales_user)
+    run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+    run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+    assert len(smtp.sink.envelopes) == 2
+    assert Contact.objects.count() == 2
+
+
+def test_a_template_with_an_unknown_field_fails_the_job_with_its_line(people, sales_user, smtp):
+    options = {"email": {"subject": "Hallo", "text": "Zeile\n{{ gibt_es_nicht.x }}"}}
+    mailing = make_mailing(make_run(people[:1]), by=sales_user, options=options)
+    with pytest.raises(JobError):
+        run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+    assert not smtp.sink.envelopes
+
+
+# --- e-mail through the throttled Sender of merkur.mailings.email -------------------------
+
+
+def test_each_e_mail_carries_the_persons_unsubscribe_link(people, sales_user, smtp):
+    import re
+
+    from merkur.mailings.unsubscribe import read_token
+
+    mailing = make_mailing(make_run(people[:1]), by=sales_user)
+    run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+    [envelope] = smtp.sink.envelopes
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    token = re.search(r"/unsubscribe/([^/>]+)/>", message["List-Unsubscribe"]).group(1)
+    assert read_token(token) == (people[0].pk, mailing.pk)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_a_refused_login_fails_the_job_with_its_message_and_leaves_items_pending(
+    people, sales_user, smtp, settings
+):
+    # The sink offers no AUTH: the Sender cannot log in and raises SenderError.
+    settings.MERKUR_EMAIL_URL = f"smtp://user:secret@127.0.0.1:{smtp.port}"
+    mailing = make_mailing(make_run(people[:2]), by=sales_user)
+    with pytest.raises(JobError) as raised:
+        run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+    assert "MERKUR_EMAIL_URL" in str(raised.value)
+    assert not smtp.sink.envelopes
+    states_ = set(MailingItem.objects.filter(mailing=mailing).values_list("state", flat=True))
+    assert states_ == {ItemState.PENDING}
+    mailing.refresh_from_db()
+    assert mailing.status == MailingStatus.FAILED
+
+
+def test_a_temporary_refusal_fails_the_item_with_the_answer(people, sales_user, smtp):
+    smtp.sink.refuse = "451 4.3.0 Try again later"
+    mailing = make_mailing(make_run(people[:1]), by=sales_user)
+    summary = run_inline("mailings.run", {"mailing": mailing.pk}, user=sales_user)
+    assert summary["items"] == {"failed": 1}
+    item = MailingItem.objects.get(mailing=mailing)
+    assert item.reason and "451" in item.detail and "Try again later" in item.detail
+
+
+class UncertainSender:
+    """A sender whose connection always breaks off during the transfer."""
+
+    def __init__(self):
+        self.sent = 0
+
+    def send(self, message):
+        from merkur.mailings.email import TEMPORARY, SendResult
+
+        self.sent += 1
+        return SendResult(status=TEMPORARY, text="connection reset", uncertain=True)
+
+
+def test_an_uncertain_send_fails_as_outcome_unknown_and_is_never_sent_again(people, sales_user):
+    mailing = make_mailing(make_run(people[:1]), by=sales_user)
+    running.create_items(mailing)
+    sender = UncertainSender()
+    with translation.override("en"):
+        assert running.send_emails(mailing, sender=sender, by=sales_user) == {
+            "sent": 0,
+            "failed": 1,
+        }
+        assert running.send_emails(mailing, sender=sender, by=sales_user) == {
+            "sent": 0,
+            "failed": 0,
+        }
+    assert sender.sent == 1
+    item = MailingItem.objects.get(mailing=mailing)
+    assert item.state == ItemState.FAILED
+    assert item.reason == "outcome unknown" and "connection reset" in item.detail
+    assert not Contact.objects.exists()

@@ -1,0 +1,41 @@
+"""Running imports in tests: a file's text in, the result out."""
+
+import pytest
+
+from merkur.companies.demo import catalog
+from merkur.transfer.importing import ImportOptions, run_import
+from merkur.transfer.importing.prepare import detect, header_of, mapping_for
+
+
+@pytest.fixture
+def master(db):
+    """The standard master tables (Herr/Frau, Dr., Einkäufer …)."""
+    return catalog.seed_master_data()
+
+
+@pytest.fixture
+def run(db, tmp_path):
+    """``run(text, dry_run=False, columns=None, encoding="utf-8", **options)`` → ImportResult.
+
+    ``text`` is written in ``encoding`` (or given as bytes); the mapping is the
+    suggested one, changed by ``columns`` ({index: target}); ``options`` are
+    ``ImportOptions`` fields (``decisions``, ``mode`` …) plus ``user``.
+    """
+    counter = iter(range(1, 1000))
+
+    def _run(text, *, dry_run=False, columns=None, encoding="utf-8", user=None, **options):
+        number = next(counter)
+        path = tmp_path / f"import-{number}.csv"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+        detection = detect(path)
+        mapping = mapping_for(header_of(path, detection), columns)
+        import_options = ImportOptions(detection=detection, mapping=mapping, **options)
+        return run_import(
+            path,
+            import_options,
+            dry_run=dry_run,
+            user=user,
+            bad_rows_path=tmp_path / f"bad-{number}.csv",
+        )
+
+    return _run

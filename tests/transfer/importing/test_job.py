@@ -1,0 +1,51 @@
+"""The import job: runs the record's options, keeps the outcome, never imports twice."""
+
+import pytest
+
+from merkur.companies.models import Company
+from merkur.jobs.registry import JobError
+from merkur.jobs.services import run_inline
+from merkur.transfer.importing import records
+from merkur.transfer.importing.options import ImportOptions
+from merkur.transfer.importing.prepare import detect, header_of, mapping_for
+
+FILE = b"Firma;Strasse;PLZ;Ort\nAlpha GmbH;Weg 1;10115;Berlin\nBeta AG;Weg 2;10115;Berlin\n"
+
+
+@pytest.fixture
+def record(db, admin_user):
+    record = records.store_upload([FILE], file_name="liste.csv", user=admin_user)
+    detection = detect(record.stored_path)
+    mapping = mapping_for(header_of(record.stored_path, detection))
+    record.options = ImportOptions(detection=detection, mapping=mapping).to_dict()
+    record.save()
+    return record
+
+
+def test_the_dry_run_and_the_run_keep_their_outcome_on_the_record(record, admin_user):
+    summary = run_inline(
+        "transfer.import_addresses", {"import_id": record.pk, "dry_run": True}, user=admin_user
+    )
+    record.refresh_from_db()
+    assert (summary["created"], summary["dry_run"], record.status) == (2, True, "checked")
+    assert not Company.objects.exists()
+    summary = run_inline("transfer.import_addresses", {"import_id": record.pk}, user=admin_user)
+    record.refresh_from_db()
+    assert (summary["created"], record.status, record.result["written"]) == (2, "done", True)
+    assert Company.objects.count() == 2
+
+
+def test_a_job_started_again_after_the_import_committed_does_not_import_twice(record):
+    run_inline("transfer.import_addresses", {"import_id": record.pk})
+    again = run_inline("transfer.import_addresses", {"import_id": record.pk})
+    assert again["created"] == 2
+    assert Company.objects.count() == 2
+
+
+def test_a_deleted_import_or_file_fails_the_job_with_a_message(record):
+    record.stored_path.unlink()
+    with pytest.raises(JobError, match="upload it again"):
+        run_inline("transfer.import_addresses", {"import_id": record.pk})
+    records.delete_import(record)
+    with pytest.raises(JobError, match="deleted"):
+        run_inline("transfer.import_addresses", {"import_id": record.pk})

@@ -410,7 +410,12 @@ def send_emails(
                 else:
                     problem = "" if row is not None else _("The recipient no longer exists.")
                 # Committed before the message leaves: the mark that prevents a second send.
-                MailingItem.objects.filter(pk=item.pk).update(state=ItemState.SENDING)
+                # Only from pending: a second worker on the same mailing (a job queued
+                # again while the first still runs) may have taken the item meanwhile.
+                if not MailingItem.objects.filter(pk=item.pk, state=ItemState.PENDING).update(
+                    state=ItemState.SENDING
+                ):
+                    continue
                 if problem:
                     state, reason, detail = ItemState.FAILED, _("not sent"), problem
                 else:
@@ -524,7 +529,10 @@ def send_faxes(
                         else:
                             letter.render_one(values[item.member_id], pdf)
                     if number:
-                        MailingItem.objects.filter(pk=item.pk).update(state=ItemState.SENDING)
+                        if not MailingItem.objects.filter(
+                            pk=item.pk, state=ItemState.PENDING
+                        ).update(state=ItemState.SENDING):
+                            continue  # taken by another worker meanwhile
                         try:
                             result = backend.send(number=number, pdf=pdf, subject=mailing.name)
                         except SenderError:  # the gateway's mail server cannot be used

@@ -83,6 +83,10 @@ def check_options(channels: list[str], options: dict) -> dict:
     from merkur.mailings.email.message import EmailTemplates
 
     errors: dict[str, list[str]] = {}
+    if not isinstance(options, dict):
+        raise ValidationError({"options": [_("The settings must be an object.")]})
+    if _has_nul(options):  # PostgreSQL cannot store NUL in JSON
+        raise ValidationError({"options": [_("Null characters are not allowed.")]})
     options = dict(options or {})
     unknown = [c for c in channels if c not in Channel.values]
     if unknown or not channels:
@@ -99,6 +103,8 @@ def check_options(channels: list[str], options: dict) -> dict:
     if Channel.EMAIL in channels:
         email = options.get("email") if isinstance(options.get("email"), dict) else {}
         try:
+            if not all(isinstance(email.get(k, ""), str) for k in ("subject", "text", "html")):
+                raise TemplateProblem(_("The e-mail templates must be text."))
             templates = EmailTemplates(
                 subject=email.get("subject", ""),
                 text=email.get("text", ""),
@@ -135,7 +141,11 @@ def check_options(channels: list[str], options: dict) -> dict:
         from merkur.mailings.documents.pdf import PdfLetter
 
         pdf = options.get("pdf") if isinstance(options.get("pdf"), dict) else {}
-        if not (pdf.get("body") or "").strip():
+        if not all(isinstance(pdf.get(k, ""), str) for k in ("subject", "body")):
+            errors.setdefault("pdf", []).append(
+                _("The PDF letter's subject and body must be text.")
+            )
+        elif not (pdf.get("body") or "").strip():
             errors.setdefault("pdf", []).append(_("The PDF letter needs a body text."))
         else:
             try:
@@ -156,6 +166,16 @@ def check_options(channels: list[str], options: dict) -> dict:
     if errors:
         raise ValidationError(errors)
     return options
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def _check(data: dict) -> dict:

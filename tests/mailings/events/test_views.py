@@ -144,3 +144,14 @@ def test_kinds_are_a_master_table(admin_user):
     from merkur.core.masterdata import table
 
     assert table("event-kinds") is not None
+
+
+def test_ids_with_other_digits_are_not_a_500(event, marketing_user):
+    client = client_for(marketing_user)
+    page = client.get(reverse("mailings:members_from_run", args=[event.pk]) + "?run=²")
+    assert page.status_code == 200
+    bulk = client.post(
+        reverse("mailings:members_bulk", args=[event.pk]),
+        {"members": ["²", "99999999999999999999999"], "action": "remove"},
+    )
+    assert bulk.status_code == 302

@@ -101,3 +101,35 @@ def test_read_only_users_may_read_but_not_write(people, marketing_user, readonly
     assert post(client, f"{BASE}/{created['id']}/start", {}).status_code == 403
     assert client.delete(f"{BASE}/{created['id']}").status_code == 403
     assert Mailing.objects.get().job_id is None
+
+
+def test_nul_characters_in_the_options_are_a_field_error(people, marketing_user):
+    """PostgreSQL cannot store NUL in JSON: a 422, not a DataError."""
+    client = client_for(marketing_user)
+    run = make_run(people, by=marketing_user)
+    for options in (
+        {"email": {**EMAIL_OPTIONS["email"], "subject": "Einladung\x00"}},
+        {**EMAIL_OPTIONS, "fields": {"booth": "Halle\x003"}},
+        {**EMAIL_OPTIONS, "x\x00": 1},
+    ):
+        response = post(client, BASE, body(run, options=options))
+        assert response.status_code == 422, response.content
+        assert "options" in response.json()["errors"]
+    assert not Mailing.objects.exists()
+    created = post(client, BASE, body(run)).json()
+    changed = client.patch(
+        f"{BASE}/{created['id']}",
+        json.dumps({"options": {"email": {**EMAIL_OPTIONS["email"], "text": "a\x00"}}}),
+        content_type="application/json",
+    )
+    assert changed.status_code == 422, changed.content
+
+
+def test_templates_that_are_not_text_are_field_errors(people, marketing_user):
+    client = client_for(marketing_user)
+    run = make_run(people, by=marketing_user)
+    email = post(client, BASE, body(run, options={"email": {"subject": 5, "text": ["x"]}}))
+    assert email.status_code == 422 and "email" in email.json()["errors"], email.content
+    for pdf in ({"body": 5}, {"body": "Guten Tag", "subject": 7}):
+        response = post(client, BASE, body(run, channels=["letters_pdf"], options={"pdf": pdf}))
+        assert response.status_code == 422 and "pdf" in response.json()["errors"], response.content

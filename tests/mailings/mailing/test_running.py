@@ -176,3 +176,35 @@ def test_an_uncertain_send_fails_as_outcome_unknown_and_is_never_sent_again(peop
     assert item.state == ItemState.FAILED
     assert item.reason == "outcome unknown" and "connection reset" in item.detail
     assert not Contact.objects.exists()
+
+
+class RecordingSender:
+    """Accepts every message and counts them; ``after`` runs after each send."""
+
+    def __init__(self, after=lambda: None):
+        self.sent = []
+        self.after = after
+
+    def send(self, message):
+        from merkur.mailings.email import ACCEPTED, SendResult
+
+        self.sent.append(str(message["To"]))
+        self.after()
+        return SendResult(status=ACCEPTED, code=250, text="ok")
+
+
+def test_an_item_another_worker_took_meanwhile_is_not_sent_again(people, sales_user):
+    """Two runs of the job at once (one queued again while the first still runs):
+    an item the other worker marked ``sending`` after this one read its batch is
+    left alone."""
+    mailing = make_mailing(make_run(people[:2]), by=sales_user)
+    running.create_items(mailing)
+    items = list(MailingItem.objects.filter(mailing=mailing).order_by("id"))
+
+    def other_worker_takes_the_second():
+        MailingItem.objects.filter(pk=items[1].pk).update(state=ItemState.SENDING)
+
+    sender = RecordingSender(after=other_worker_takes_the_second)
+    counts = running.send_emails(mailing, sender=sender, by=sales_user)
+    assert len(sender.sent) == 1 and counts == {"sent": 1, "failed": 0}
+    assert MailingItem.objects.get(pk=items[1].pk).state == ItemState.SENDING

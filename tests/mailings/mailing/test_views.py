@@ -209,3 +209,19 @@ def test_the_marketing_menu_leads_to_the_mailings(db, marketing_user):
     page = client_for(marketing_user).get(reverse("home")).content.decode()
     assert 'id="nav-mailings"' in page
     assert f'href="{reverse("mailings:mailings")}"' in page
+
+
+@pytest.mark.parametrize("query", ["?number=²", "?number=%C2%B2"])
+def test_a_number_with_other_digits_is_not_a_500(people, marketing_user, query):
+    mailing = make_mailing(make_run(people, by=marketing_user), by=marketing_user)
+    client = client_for(marketing_user)
+    page = client.get(reverse("mailings:mailing_preview", args=[mailing.pk]) + query)
+    assert page.status_code == 200 and page.context["number"] == 1
+    letter = client.get(reverse("mailings:mailing_preview_file", args=[mailing.pk, "pdf"]) + query)
+    assert letter.status_code == 302  # this mailing has no PDF letter: back to the preview
+
+
+def test_the_wizard_ignores_a_run_or_event_with_other_digits(people, marketing_user):
+    client = client_for(marketing_user)
+    page = client.get(reverse("mailings:mailing_new") + "?run=²&event=³")
+    assert page.status_code == 200

@@ -265,3 +265,10 @@ def test_salutation_and_title_are_found_whichever_column_they_came_in(
     assert problems == []
     assert (row["p_salutation"].name if row["p_salutation"] else None) == salutation
     assert (row["p_title"].name if row["p_title"] else None) == title
+
+
+def test_row_decisions_with_other_digits_are_malformed():
+    from merkur.transfer.importing.options import OptionsError, _row_decisions
+
+    with pytest.raises(OptionsError):
+        _row_decisions({"²": "skip"})

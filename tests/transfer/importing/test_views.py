@@ -245,3 +245,7 @@ def test_a_profile_chosen_at_upload_maps_the_columns(client, sales_user):
     assert record.profile == profile
     page = client.get(reverse("transfer:import_settings", args=[record.pk])).content.decode()
     assert page.count('value="company.name" selected') == 1
+
+
+def test_deleting_a_profile_with_other_digits_is_a_404(client):
+    assert client.post(reverse("transfer:import_profiles"), {"delete": "²"}).status_code == 404

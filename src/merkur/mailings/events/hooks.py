@@ -36,7 +36,7 @@ MEMBER_SORTS = {
 def _find_event(reference: str):
     """An event by its id or its exact name (the newest of that name)."""
     text = (reference or "").strip()
-    if text.isdigit() and len(text) <= 18:
+    if text.isascii() and text.isdigit() and len(text) <= 18:
         found = MarketingEvent.objects.filter(pk=int(text)).first()
         if found is not None:
             return found

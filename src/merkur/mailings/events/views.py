@@ -167,7 +167,11 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def members_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(pk)
-    ids = [value for value in request.POST.getlist("members") if value.isdigit()][:10_000]
+    ids = [
+        value
+        for value in request.POST.getlist("members")
+        if value.isascii() and value.isdigit() and len(value) < 18
+    ][:10_000]
     form = BulkForm(request.POST, member_ids=[int(value) for value in ids])
     if not form.is_valid():
         for errors in form.errors.values():
@@ -194,7 +198,7 @@ def members_from_run(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(pk)
     runs = visible_runs(request.user).select_related("selection").order_by("-run_at", "-id")
     initial = {}
-    if request.GET.get("run", "").isdigit():
+    if request.GET.get("run", "").isascii() and request.GET.get("run", "").isdigit():
         initial["run"] = int(request.GET["run"])
     form = AddFromRunForm(request.POST or None, runs=runs, initial=initial)
     form.fields["run"].queryset = runs

@@ -67,9 +67,9 @@ def _field_list(mailing: Mailing | None) -> list:
 @require_http_methods(["GET", "POST"])
 def mailing_new(request: HttpRequest) -> HttpResponse:
     initial = {"one_file": True, "label_start": 1}
-    if request.GET.get("run", "").isdigit():
+    if _digits(request.GET.get("run", "")):
         initial["run"] = int(request.GET["run"])
-    if request.GET.get("event", "").isdigit():
+    if _digits(request.GET.get("event", "")):
         initial["event"] = int(request.GET["event"])
     form = MailingForm(
         request.POST or None, request.FILES or None, user=request.user, initial=initial
@@ -182,9 +182,14 @@ def mailing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "mailings/mailing/detail.html", context)
 
 
+def _digits(value: str) -> bool:
+    # str.isdigit() is also true for "²" and other digits int() does not read
+    return value.isascii() and value.isdigit() and len(value) < 18
+
+
 def _number(request: HttpRequest) -> int:
     value = request.GET.get("number", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 9 else 1
+    return int(value) if _digits(value) and 0 < len(value) < 9 else 1
 
 
 @capability_required(VIEW)

@@ -186,7 +186,7 @@ def _row_decisions(data) -> dict[int, str]:
         raise OptionsError(_("The duplicate decisions are malformed."))
     result = {}
     for line, action in data.items():
-        if not str(line).isdigit() or action not in ACTIONS:
+        if not (str(line).isascii() and str(line).isdigit()) or action not in ACTIONS:
             raise OptionsError(_("The duplicate decisions are malformed."))
         result[int(line)] = action
     return result

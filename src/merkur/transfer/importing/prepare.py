@@ -72,7 +72,7 @@ def _column_index(name: str, header: list[str] | None) -> int:
         for index, column in enumerate(header):
             if header_key(column) == key:
                 return index
-    if name.isdigit() and int(name) >= 1:
+    if name.isascii() and name.isdigit() and int(name) >= 1:
         return int(name) - 1
     raise MappingError(_("The file has no column “%(name)s”.") % {"name": name})
 

@@ -417,7 +417,9 @@ def profile_list(request: HttpRequest) -> HttpResponse:
         chosen = request.POST.get("delete", "")
         profile = (
             ImportProfile.objects.visible_to(request.user)
-            .filter(pk=int(chosen) if chosen.isdigit() and len(chosen) < 18 else 0)
+            .filter(
+                pk=int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) < 18 else 0
+            )
             .first()
         )
         if profile is None or not profile_deletable(request.user, profile):

@@ -13,6 +13,7 @@ from functools import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from merkur.core.listexport import FORMULA_STARTS
 from merkur.core.text import fold
 
 MAPPING_VERSION = 1
@@ -61,7 +62,7 @@ TARGETS: tuple[Target, ...] = (
         "company.name2",
         gettext_noop("Company name (line 2)"),
         "Name 2 | Name2 | Firma 2 | Firmenname 2 | Firmenzusatz | Namenszusatz | Company 2 | "
-        "Company Name 2",
+        "Company Name 2 | Firma (Zeile 2) | Company (line 2)",
     ),
     Target(
         "company.number",
@@ -74,12 +75,13 @@ TARGETS: tuple[Target, ...] = (
         "company.phone",
         gettext_noop("Company phone"),
         "Telefon Firma | Company Main Phone | Telefon Zentrale | Zentrale | Firmentelefon | "
-        "Haupttelefon der Firma | Company Phone",
+        "Haupttelefon der Firma | Company Phone | Phone (company)",
     ),
     Target(
         "company.email",
         gettext_noop("Company e-mail"),
-        "E-Mail Firma | Firmen-E-Mail | Company E-mail | Company Email | Info E-Mail",
+        "E-Mail Firma | Firmen-E-Mail | Company E-mail | Company Email | Info E-Mail | "
+        "E-mail (company)",
     ),
     Target(
         "company.website",
@@ -97,8 +99,9 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "company.employees",
         gettext_noop("Employees"),
-        "Mitarbeiterzahl | Anzahl Mitarbeiter | Anzahl der Mitarbeiter | Beschäftigte | Anzahl "
-        "Beschäftigte | Employees | Number of Employees | Employee Count | Headcount",
+        "Mitarbeiterzahl | Mitarbeitende | Anzahl Mitarbeiter | Anzahl der Mitarbeiter | "
+        "Beschäftigte | Anzahl Beschäftigte | Employees | Number of Employees | Employee Count "
+        "| Headcount",
     ),
     Target(
         "address.street",
@@ -119,7 +122,8 @@ TARGETS: tuple[Target, ...] = (
         "address.street2",
         gettext_noop("Address addition"),
         "Straße geschäftlich 2 | Business Street 2 | Address 1 - Extended Address | "
-        "Adresszusatz | Zusatz | Straße 2 | Strasse 2 | Address Line 2 | Address 2 | Street 2",
+        "Adresszusatz | Zusatz | Straße 2 | Strasse 2 | Address Line 2 | Address 2 | Street 2 | "
+        "Address addition",
     ),
     Target(
         "address.po_box",
@@ -158,7 +162,8 @@ TARGETS: tuple[Target, ...] = (
         "address.country",
         gettext_noop("Country"),
         "Land/Region geschäftlich | Land geschäftlich | Business Country/Region | Business "
-        "Country | Address 1 - Country | Address (work) country | Work Country | Land | Staat | "
+        "Country | Address 1 - Country | Address (work) country | Work Country | Land (Code) | "
+        "Country (code) | Land | Staat | "
         "Länderkennzeichen | LKZ | Ländercode | Country | Country Code | Country/Region | "
         "Land/Region privat | Home Country/Region | Address (home) country",
     ),
@@ -238,7 +243,8 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "person.notes",
         gettext_noop("Notes"),
-        "Notizen | Notiz | Bemerkung | Bemerkungen | Kommentar | Notes | Note | Comments",
+        "Notizen | Notiz | Bemerkung | Bemerkungen | Kommentar | Notes | Note | Comments | "
+        "Notizen (Person) | Notes (person)",
     ),
 )
 
@@ -357,7 +363,17 @@ class Split:
 
 
 def _field(fields: list[str], index: int) -> str:
-    return fields[index].strip() if index < len(fields) else ""
+    return unprotect(fields[index].strip()) if index < len(fields) else ""
+
+
+_PROTECTED = tuple("'" + start for start in FORMULA_STARTS)
+
+
+def unprotect(text: str) -> str:
+    """Text as it was before a list download or an export kept a spreadsheet from running
+    it as a formula ("'=HYPERLINK(…)", "'@home GmbH" → without the apostrophe), so that
+    Merkur's own files come back unchanged."""
+    return text[1:] if text.startswith(_PROTECTED) else text
 
 
 _PARTICLES = {"von", "van", "de", "der", "den", "zu", "zum", "zur", "vom", "di", "da", "del", "le"}
@@ -449,7 +465,7 @@ class Mapping:
             if index < width:
                 text = fields[index].strip()
                 if text:
-                    values[target] = text
+                    values[target] = unprotect(text) if text[0] == "'" else text
         for rule in self._others:
             if isinstance(rule, Split):
                 split: dict[str, str] = {}

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, CharField, F, Q, Value
+from django.db.models import BigIntegerField, BooleanField, CharField, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,7 +61,17 @@ KIND_NAMES = {
     Channel.FAX: "Fax",
 }
 KIND_GROUP = "Schriftlich"
-ITEM_COLUMNS = ("mailing", "channel", "member", "person", "company", "state", "reason", "detail")
+ITEM_COLUMNS = (
+    "mailing",
+    "channel",
+    "member",
+    "person",
+    "company",
+    "state",
+    "reason",
+    "detail",
+    "retryable",
+)
 BATCH = 200
 
 
@@ -98,6 +108,7 @@ def create_items(mailing: Mailing) -> int:
                     m_state=Value(ItemState.PENDING, output_field=CharField()),
                     m_reason=Value("", output_field=CharField()),
                     m_detail=Value("", output_field=CharField()),
+                    m_retryable=Value(False, output_field=BooleanField()),
                 )
             )
             select, params = rows.query.sql_with_params()
@@ -341,6 +352,7 @@ def fail_cut_off(mailing: Mailing) -> int:
     return MailingItem.objects.filter(mailing=mailing, state=ItemState.SENDING).update(
         state=ItemState.FAILED,
         reason=_("outcome unknown: the sending was cut off"),
+        retryable=False,
         done_at=timezone.now(),
     )
 
@@ -362,9 +374,11 @@ def send_emails(
     ``sending`` and ``fail_cut_off`` reports it instead of sending it again. A
     refused or temporary answer fails the item with the server's answer; an answer
     that is ``uncertain`` (the connection broke off during the transfer) fails it as
-    "outcome unknown" — a failed item is never sent again by this mailing.
+    "outcome unknown". A failed item is never sent again by this job; one refused only
+    for now (``TEMPORARY`` and not uncertain: SMTP 4xx, connection trouble) is marked
+    ``retryable`` for ``services.retry_failed``.
     """
-    from merkur.mailings.email import SenderError
+    from merkur.mailings.email import TEMPORARY, SenderError
     from merkur.mailings.email.message import EmailTemplates, MessageProblem, build_message
     from merkur.mailings.unsubscribe import unsubscribe_url
 
@@ -416,6 +430,7 @@ def send_emails(
                     state=ItemState.SENDING
                 ):
                     continue
+                retryable = False
                 if problem:
                     state, reason, detail = ItemState.FAILED, _("not sent"), problem
                 else:
@@ -429,9 +444,11 @@ def send_emails(
                     elif result.uncertain:  # it may have arrived: never sent again
                         state, reason = ItemState.FAILED, _("outcome unknown")
                         detail = str(result)
-                    else:
+                    else:  # refused: for good (5xx) or for now (4xx: may be retried)
                         state, reason, detail = ItemState.FAILED, _("not sent"), str(result)
+                        retryable = result.status == TEMPORARY
                 item.state, item.reason, item.detail = state, reason, detail
+                item.retryable = retryable
                 if state == ItemState.SENT:
                     counts["sent"] += 1
                     done.append(item)
@@ -439,7 +456,11 @@ def send_emails(
                     counts["failed"] += 1
                 item.done_at = timezone.now()
                 MailingItem.objects.filter(pk=item.pk).update(
-                    state=item.state, reason=item.reason, detail=item.detail, done_at=item.done_at
+                    state=item.state,
+                    reason=item.reason,
+                    detail=item.detail,
+                    retryable=item.retryable,
+                    done_at=item.done_at,
                 )
                 progress(item)
         finally:
@@ -484,7 +505,8 @@ def send_faxes(
     recipient's country; one that cannot be dialled skips the item ("invalid fax
     number: …"). The letter is drawn per recipient into a temporary PDF. As with
     e-mails the item is ``sending`` (committed) while the fax leaves; the backend's
-    answer (job id or reason) is kept in ``detail``.
+    answer (job id or reason) is kept in ``detail``; a failure the backend calls
+    temporary marks the item ``retryable``.
     """
     import tempfile
 
@@ -513,6 +535,7 @@ def send_faxes(
                         raise InterruptedError
                     row = rows.get(item.member_id)
                     state, reason, detail = ItemState.FAILED, _("not sent"), ""
+                    retryable = False
                     number = ""
                     if row is None:
                         detail = _("The recipient no longer exists.")
@@ -542,7 +565,9 @@ def send_faxes(
                             state, reason, detail = ItemState.SENT, "", f"{number}: {result.id}"
                         else:
                             detail = f"{number}: {result.reason}"
+                            retryable = result.temporary
                     item.state, item.reason, item.detail = state, reason, detail
+                    item.retryable = retryable
                     item.done_at = timezone.now()
                     counts[state] = counts.get(state, 0) + 1
                     if state == ItemState.SENT:
@@ -551,6 +576,7 @@ def send_faxes(
                         state=item.state,
                         reason=item.reason,
                         detail=item.detail,
+                        retryable=item.retryable,
                         done_at=item.done_at,
                     )
                     progress(item)
@@ -599,7 +625,29 @@ def contact_subject(mailing: Mailing, channel: str) -> str:
 
 @transaction.atomic
 def record_contacts(mailing: Mailing, items: list[MailingItem], channel: str, *, by) -> int:
-    """One contact per item on its company (and person), linked to mailing and event."""
+    """One contact per item on its company (and person), linked to mailing and event;
+    the number created.
+
+    A letter is one letter in two formats (DOCX and PDF): an item of one letter channel
+    whose member already has a contact from the other one shares that contact.
+    """
+    if channel in LETTER_CHANNELS and items:
+        shared = dict(
+            MailingItem.objects.filter(
+                mailing=mailing,
+                channel__in=LETTER_CHANNELS,
+                member_id__in=[item.member_id for item in items],
+                contact__isnull=False,
+            )
+            .exclude(channel=channel)
+            .values_list("member_id", "contact_id")
+        )
+        if shared:
+            reused = [item for item in items if item.member_id in shared]
+            for item in reused:
+                item.contact_id = shared[item.member_id]
+            MailingItem.objects.bulk_update(reused, ["contact"])
+            items = [item for item in items if item.member_id not in shared]
     if not items:
         return 0
     by = by or mailing.created_by

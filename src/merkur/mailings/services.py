@@ -10,6 +10,8 @@
 - ``mailing_create`` / ``mailing_update`` (optimistic locking; drafts only) /
   ``mailing_delete`` (drafts only).
 - ``mailing_start(mailing, by) -> Job``: enqueue the job ``mailings.run`` once.
+- ``retry_failed(mailing, by) -> (Job, int)``: e-mail/fax items that failed only for
+  now (``retryable``) back to pending, the job enqueued again.
 - ``preview_rows`` / ``preview_fields`` / ``preview_email``: the recipients of a
   mailing in order, and for the one at position ``number`` (1-based) its merge
   fields and its rendered e-mail — the same fields the job uses.
@@ -31,7 +33,7 @@ from django.utils.translation import gettext as _
 from merkur.core.locking import lock_for_update
 from merkur.core.templating import TemplateProblem
 from merkur.mailings import fields as merge_fields
-from merkur.mailings.models import Channel, Mailing, MailingStatus
+from merkur.mailings.models import Channel, ItemState, Mailing, MailingItem, MailingStatus
 from merkur.selections.models import SelectionRunMember
 from merkur.selections.recipients import COLUMNS, recipients
 
@@ -247,6 +249,48 @@ def mailing_start(*, mailing: Mailing, by):
     )
     mailing.job, mailing.status = job, MailingStatus.RUNNING
     return job
+
+
+def retryable_items(mailing: Mailing):
+    """The mailing's failed items that may be sent again (refused only for now)."""
+    return MailingItem.objects.filter(mailing=mailing, state=ItemState.FAILED, retryable=True)
+
+
+@transaction.atomic
+def retry_failed(*, mailing: Mailing, by):
+    """Send the items again that failed only for now (SMTP 4xx, connection trouble, a
+    temporary fax failure): back to pending (reason and detail cleared), the mailing
+    running, the job ``mailings.run`` enqueued again; ``(job, number of items)``.
+
+    Items refused for good and items whose outcome is unknown (they may have arrived)
+    are never sent again. Only a mailing that is done or failed, whose job is not
+    running, can be retried (``ValidationError`` otherwise).
+    """
+    from merkur.jobs.services import enqueue
+
+    current = lock_for_update(Mailing, mailing.pk, None)
+    if current.status not in (MailingStatus.DONE, MailingStatus.FAILED) or (
+        current.job is not None and not current.job.is_finished
+    ):
+        raise ValidationError(
+            _("Only a finished or failed mailing whose job is not running can be retried.")
+        )
+    count = retryable_items(current).update(
+        state=ItemState.PENDING, reason="", detail="", done_at=None, retryable=False
+    )
+    if not count:
+        raise ValidationError(_("This mailing has no failed items that can be retried."))
+    job = enqueue(
+        "mailings.run",
+        params={"mailing": current.pk},
+        user=by,
+        title=_("Mailing “%(name)s”") % {"name": current.name},
+    )
+    Mailing.objects.filter(pk=current.pk).update(
+        job=job, status=MailingStatus.RUNNING, updated_at=timezone.now()
+    )
+    mailing.job, mailing.status = job, MailingStatus.RUNNING
+    return job, count
 
 
 # --- preview -----------------------------------------------------------------------------

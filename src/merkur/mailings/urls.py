@@ -39,4 +39,5 @@ urlpatterns += [
         name="mailing_preview_file",
     ),
     path("<int:pk>/start/", mailing_views.mailing_start, name="mailing_start"),
+    path("<int:pk>/retry/", mailing_views.mailing_retry, name="mailing_retry"),
 ]

@@ -1,6 +1,7 @@
 """``/mailings``: mailings (CRUD of drafts), the merge fields, a preview for one recipient,
-start, and the items with their states and reasons. Reading needs VIEW_RECORDS, writing
-MANAGE_EVENTS; all writes go through ``merkur.mailings.services``.
+start, retry of temporarily failed e-mails/faxes, and the items with their states and
+reasons. Reading needs VIEW_RECORDS, writing MANAGE_EVENTS; all writes go through
+``merkur.mailings.services``.
 
 A Word template is sent base64-encoded in ``options.letters.template_base64`` (it is
 checked and stored; the response names the stored file in ``options.letters.template``).
@@ -86,6 +87,7 @@ class ItemOut(Schema):
     state: ItemState
     reason: str
     detail: str
+    retryable: bool
     done_at: datetime.datetime | None
     contact: int | None
 
@@ -118,6 +120,10 @@ class PreviewOut(Schema):
 class StartOut(Schema):
     job: int
     job_url: str
+
+
+class RetryOut(StartOut):
+    items: int
 
 
 MailingPage = page_schema(MailingOut, "MailingPage")
@@ -164,6 +170,7 @@ def item_out(item) -> dict:
         "state": item.state,
         "reason": item.reason,
         "detail": item.detail,
+        "retryable": item.retryable,
         "done_at": item.done_at,
         "contact": item.contact_id,
     }
@@ -313,6 +320,21 @@ def start_mailing(request: HttpRequest, mailing_id: int):
     _manage(request)
     job = services.mailing_start(mailing=_mailing(mailing_id), by=request.auth)
     return Status(202, {"job": job.pk, "job_url": f"/api/v1/jobs/{job.pk}"})
+
+
+@router.post(
+    "/{int:mailing_id}/retry",
+    response={202: RetryOut, **WRITE_ERRORS},
+    summary="Send the temporarily failed e-mails/faxes of a mailing again",
+    description="Items refused only for now (SMTP 4xx, connection trouble) go back to "
+    "pending and the job runs again; permanently refused items and items whose outcome "
+    "is unknown are never sent again. 422 if the mailing is not done/failed, its job "
+    "still runs, or nothing can be retried.",
+)
+def retry_mailing(request: HttpRequest, mailing_id: int):
+    _manage(request)
+    job, count = services.retry_failed(mailing=_mailing(mailing_id), by=request.auth)
+    return Status(202, {"job": job.pk, "job_url": f"/api/v1/jobs/{job.pk}", "items": count})
 
 
 @router.get(

@@ -30,7 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 from merkur.mailings.email.message import build_message
-from merkur.mailings.email.sender import Sender
+from merkur.mailings.email.sender import TEMPORARY, Sender
 
 SENDFAX_TIMEOUT = 120  # seconds sendfax may take to queue a job
 _JOB_ID = re.compile(r"request id is (\d+)", re.IGNORECASE)
@@ -61,11 +61,13 @@ def normalise_fax_number(value: str, *, country: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class FaxResult:
-    """What the fax server said: accepted (with its job id) or failed (with the reason)."""
+    """What the fax server said: accepted (with its job id) or failed (with the reason);
+    ``temporary``: failed for now without anything sent (may be tried again)."""
 
     accepted: bool
     id: str = ""
     reason: str = ""
+    temporary: bool = False
 
     def __str__(self) -> str:
         return self.id if self.accepted else self.reason
@@ -141,7 +143,11 @@ class SmtpGatewayFax(FaxBackend):
         result = self.sender.send(message)
         if result.accepted:
             return FaxResult(accepted=True, id=str(message["Message-ID"]))
-        return FaxResult(accepted=False, reason=str(result))
+        return FaxResult(
+            accepted=False,
+            reason=str(result),
+            temporary=result.status == TEMPORARY and not result.uncertain,
+        )
 
 
 class SendFax(FaxBackend):
@@ -188,6 +194,7 @@ class SendFax(FaxBackend):
                 accepted=False,
                 reason=_("sendfax failed (exit code %(code)s): %(detail)s")
                 % {"code": done.returncode, "detail": detail},
+                temporary=True,  # not queued: the fax server refused or was not reached
             )
         found = _JOB_ID.search(done.stdout or "") or _JOB_ID.search(done.stderr or "")
         return FaxResult(accepted=True, id=found.group(1) if found else "")

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from merkur.companies.views.common import fetch_page
@@ -23,7 +24,7 @@ from merkur.core.views import capability_required
 from merkur.mailings import fields as merge_fields
 from merkur.mailings import services
 from merkur.mailings.mailing.forms import ItemFilterForm, MailingForm
-from merkur.mailings.models import Channel, ItemState, Mailing
+from merkur.mailings.models import Channel, ItemState, Mailing, MailingStatus
 
 VIEW = Capability.VIEW_RECORDS
 MANAGE = Capability.MANAGE_EVENTS
@@ -178,6 +179,9 @@ def mailing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": counts,
         "channel_labels": [labels.get(channel, channel) for channel in mailing.channels],
         "can_manage": has_capability(request.user, MANAGE),
+        "retryable": services.retryable_items(mailing).count()
+        if mailing.status in (MailingStatus.DONE, MailingStatus.FAILED)
+        else 0,
     }
     return render(request, "mailings/mailing/detail.html", context)
 
@@ -255,4 +259,27 @@ def mailing_start(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, message)
     else:
         messages.success(request, _("The mailing was started."))
+    return redirect(mailing.get_absolute_url())
+
+
+@capability_required(MANAGE)
+@require_POST
+def mailing_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the e-mails/faxes again that failed only for now (SMTP 4xx and the like)."""
+    mailing = _mailing(pk)
+    try:
+        _job, count = services.retry_failed(mailing=mailing, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s failed item is sent again.",
+                "%(count)s failed items are sent again.",
+                count,
+            )
+            % {"count": count},
+        )
     return redirect(mailing.get_absolute_url())

@@ -183,6 +183,10 @@ class MailingItem(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     detail = models.TextField(_("detail"), blank=True)
+    # A failed e-mail/fax refused only for now (SMTP 4xx, connection trouble): it may be
+    # sent again by ``services.retry_failed``. Never for a permanent refusal (5xx) or an
+    # uncertain outcome (it may have arrived).
+    retryable = models.BooleanField(_("can be retried"), default=False)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     contact = models.ForeignKey(
         "journal.Contact",

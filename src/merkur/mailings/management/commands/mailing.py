@@ -1,9 +1,10 @@
-"""``merkur mailing``: list, create, preview, start and follow mailings.
+"""``merkur mailing``: list, create, preview, start, retry and follow mailings.
 
     merkur mailing list
     merkur mailing create mailing.json --user anna     # the API's body (MailingIn) as JSON
     merkur mailing preview 12 --number 3               # merge fields and e-mail of recipient 3
     merkur mailing start 12 --user anna [--wait]       # enqueue; --wait follows the progress
+    merkur mailing retry 12 --user anna [--wait]       # send temporarily failed items again
     merkur mailing status 12                           # counts per channel and state, reasons
 
 The job runs in a worker (``merkur worker`` or ``merkur serve --with-worker``). Bad input
@@ -37,7 +38,7 @@ def _problem(error: ValidationError) -> str:
 
 
 class Command(BaseCommand):
-    help = "List, create, preview, start and follow mailings."
+    help = "List, create, preview, start, retry and follow mailings."
 
     def add_arguments(self, parser) -> None:
         commands = parser.add_subparsers(dest="action", required=True)
@@ -52,6 +53,12 @@ class Command(BaseCommand):
         start.add_argument("mailing", type=int)
         start.add_argument("--user", required=True, help="Who starts it (username).")
         start.add_argument("--wait", action="store_true", help="Follow the progress.")
+        retry = commands.add_parser(
+            "retry", help="Send the temporarily failed e-mails/faxes again."
+        )
+        retry.add_argument("mailing", type=int)
+        retry.add_argument("--user", required=True, help="Who retries it (username).")
+        retry.add_argument("--wait", action="store_true", help="Follow the progress.")
         status = commands.add_parser("status", help="Status and counts of a mailing.")
         status.add_argument("mailing", type=int)
 
@@ -114,6 +121,15 @@ class Command(BaseCommand):
         mailing = self._mailing(options["mailing"])
         job = services.mailing_start(mailing=mailing, by=user)
         self.stdout.write(f"job {job.pk}")
+        if options["wait"]:
+            self._follow(job.pk)
+            self._status({"mailing": mailing.pk})
+
+    def _retry(self, options) -> None:
+        user = self._user(options["user"])
+        mailing = self._mailing(options["mailing"])
+        job, count = services.retry_failed(mailing=mailing, by=user)
+        self.stdout.write(f"job {job.pk}: {count} items")
         if options["wait"]:
             self._follow(job.pk)
             self._status({"mailing": mailing.pk})

@@ -379,3 +379,19 @@ def test_ranking_by_division(setup):
         both = ranking(year, [setup["software"].pk, setup["database"].pk], from_lines=from_lines)
         assert both == ranking(year, from_lines=from_lines)
         assert [r["company_id"] for r in both] == [database.pk, software.pk]
+
+
+@pytest.mark.parametrize("from_lines", [False, True])
+def test_revenue_by_company_is_exact_to_the_cent_at_a_threshold(setup, from_lines):
+    """168,765.20 + 52,252.64 is 221,017.84 — not 221,017.84000000003 (SQLite's floats) —
+    so "at most 221,017.84" holds, from the aggregate and from the lines."""
+    company = make_company()
+    order("1", company, D(2025, 6, 30), [line(setup["office"], Decimal("52252.64"))])
+    order("2", company, D(2025, 12, 31), [line(setup["db"], Decimal("168765.20"))])
+    # Whole months are read from the aggregate; a period starting on the 2nd, from the lines.
+    period = Period(D(2025, 1, 2) if from_lines else D(2025, 1, 1), D(2025, 12, 31))
+    assert (figures.exact_months(period) is None) == from_lines
+    rows = figures.revenue_by_company(period, categories=[setup["licence"].pk])
+    total = Decimal("221017.84")
+    assert rows.filter(revenue__lte=total, revenue__gte=total).count() == 1
+    assert [row["revenue"] for row in rows] == [total]

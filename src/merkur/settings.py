@@ -191,6 +191,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MERKUR_EMAIL_PER_MINUTE = env_int("EMAIL_PER_MINUTE", 120, minimum=0)
 MERKUR_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MERKUR_FAX_URL = env_str("FAX_URL", "none://")
+# PDF letters and labels: the TrueType font (regular; bold and italic next to it), see
+# merkur.core.pdf_fonts. Without it: Helvetica, Western European letters only.
+MERKUR_PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 # Business data: revenue figures are kept in this currency (ISO 4217).
 MERKUR_BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR").upper()

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from merkur.core import listexport
 from merkur.core.listexport import Column, Listing
+from merkur.core.pdf_fonts import pdf_fonts
 
 # --- reading a PDF back ------------------------------------------------------------------
 
@@ -227,7 +228,7 @@ def test_pdf_survives_huge_cells_and_characters_beyond_latin1():
 
 
 def test_wrap_cell_breaks_at_the_column_width():
-    measure = listexport._measure(listexport.FONT)
+    measure = listexport._measure(pdf_fonts().regular)
     lines = listexport.wrap_cell("eins zwei drei vier " * 10, 60, measure).split("\n")
     assert len(lines) > 5
     assert all(measure(line) <= 60 for line in lines)

@@ -26,6 +26,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from merkur.core.pdf_fonts import Fonts, pdf_fonts
 from merkur.core.users import display_name
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -252,7 +253,7 @@ def xlsx_response(listing: Listing) -> FileResponse:
 # --- PDF -----------------------------------------------------------------------------------
 
 
-def _numbered_canvas(listing: Listing):
+def _numbered_canvas(listing: Listing, font: str):
     """A canvas that knows the page count: pages are drawn after all are laid out."""
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
@@ -282,7 +283,7 @@ def _numbered_canvas(listing: Listing):
 
         def _footer(self, total: int) -> None:
             width, _height = self._pagesize
-            self.setFont("Helvetica", 8)
+            self.setFont(font, 8)
             self.setFillGray(0.35)
             self.drawString(12 * mm, 8 * mm, footer_left)
             page = _("Page %(page)d of %(pages)d") % {"page": self._pageNumber, "pages": total}
@@ -291,26 +292,28 @@ def _numbered_canvas(listing: Listing):
     return NumberedCanvas
 
 
-def _head(listing: Listing, count: int, total: int) -> list:
-    from reportlab.lib.styles import getSampleStyleSheet
+def _head(listing: Listing, count: int, total: int, fonts: Fonts) -> list:
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.platypus import Paragraph, Spacer
 
-    styles = getSampleStyleSheet()
+    sample = getSampleStyleSheet()
+    title = ParagraphStyle("title", parent=sample["Title"], fontName=fonts.bold)
+    normal = ParagraphStyle("normal", parent=sample["Normal"], fontName=fonts.regular)
     parts = [
-        Paragraph(escape(listing.title), styles["Title"]),
-        Paragraph(escape(listing.full_description()), styles["Normal"]),
+        Paragraph(escape(listing.title), title),
+        Paragraph(escape(listing.full_description()), normal),
     ]
     if total > count:
         note = _("The first %(shown)s of %(total)s entries — export as CSV or Excel for all.") % {
             "shown": formats.number_format(count, use_l10n=True, force_grouping=True),
             "total": formats.number_format(total, use_l10n=True, force_grouping=True),
         }
-        parts.append(Paragraph(f"<b>{escape(note)}</b>", styles["Normal"]))
+        parts.append(Paragraph(f"<b>{escape(note)}</b>", normal))
     parts.append(Spacer(1, 4))
     return parts
 
 
-FONT, BOLD_FONT, FONT_SIZE, LEADING = "Helvetica", "Helvetica-Bold", 7.5, 9
+FONT_SIZE, LEADING = 7.5, 9
 PADDING = 2
 MAX_CELL_LINES = 30  # a row must fit on a page: a long text is cut with "…"
 MAX_CELL_CHARS = 10_000
@@ -384,7 +387,8 @@ def write_pdf(listing: Listing, target, *, limit: int = PDF_ROW_LIMIT) -> None:
     usable = page[0] - 2 * margin
     col_widths = [usable * column.width / widths_total for column in listing.columns]
     text_widths = [width - 2 * PADDING for width in col_widths]
-    measure, measure_bold = _measure(FONT), _measure(BOLD_FONT)
+    fonts = pdf_fonts()
+    measure, measure_bold = _measure(fonts.regular), _measure(fonts.bold)
 
     rows = []
     total = 0
@@ -424,8 +428,8 @@ def write_pdf(listing: Listing, target, *, limit: int = PDF_ROW_LIMIT) -> None:
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, -1), FONT, FONT_SIZE, LEADING),
-                ("FONT", (0, 0), (-1, 0), BOLD_FONT, FONT_SIZE, LEADING),
+                ("FONT", (0, 0), (-1, -1), fonts.regular, FONT_SIZE, LEADING),
+                ("FONT", (0, 0), (-1, 0), fonts.bold, FONT_SIZE, LEADING),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
@@ -437,7 +441,10 @@ def write_pdf(listing: Listing, target, *, limit: int = PDF_ROW_LIMIT) -> None:
             ]
         )
     )
-    document.build([*_head(listing, count, total), table], canvasmaker=_numbered_canvas(listing))
+    document.build(
+        [*_head(listing, count, total, fonts), table],
+        canvasmaker=_numbered_canvas(listing, fonts.regular),
+    )
 
 
 def _author(user) -> str:

@@ -1,5 +1,6 @@
 """Background jobs of the mailings app: ``mailings.run`` produces and sends a mailing."""
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -110,9 +111,12 @@ def _run(context: JobContext, mailing: Mailing) -> dict:
     except (TemplateProblem, ValueError, OSError) as problem:
         # a template that does not compile, a bad label layout, a stored template lost
         raise JobError(str(problem)) from None
-    counts = {}
-    for state in MailingItem.objects.filter(mailing=mailing).values_list("state", flat=True):
-        counts[state] = counts.get(state, 0) + 1
+    counts = dict(
+        MailingItem.objects.filter(mailing=mailing)
+        .order_by()
+        .values_list("state")
+        .annotate(count=Count("pk"))
+    )
     return {
         "items": counts,
         "uncertain": uncertain,

@@ -365,7 +365,7 @@ def send_emails(
     cancelled: Callable[[], bool] = lambda: False,
     by=None,
 ) -> dict[str, int]:
-    """Send the mailing's pending e-mail items through ``sender``; counts of sent and failed.
+    """Send the mailing's pending e-mail items through ``sender``; counts by outcome.
 
     ``sender``: an open ``merkur.mailings.email.Sender`` (one per job run; its
     ``send`` answers a ``SendResult``; ``SenderError`` — the server cannot be used at
@@ -378,7 +378,7 @@ def send_emails(
     for now (``TEMPORARY`` and not uncertain: SMTP 4xx, connection trouble) is marked
     ``retryable`` for ``services.retry_failed``.
     """
-    from merkur.mailings.email import TEMPORARY, SenderError
+    from merkur.mailings.email import TEMPORARY, SenderError, skip_reason
     from merkur.mailings.email.message import EmailTemplates, MessageProblem, build_message
     from merkur.mailings.unsubscribe import unsubscribe_url
 
@@ -389,7 +389,7 @@ def send_emails(
         html=options.get("html", ""),
     )
     from_address = options.get("sender") or settings.DEFAULT_FROM_EMAIL
-    counts = {"sent": 0, "failed": 0}
+    counts = {"sent": 0, "failed": 0, "skipped": 0}
     while True:
         batch = list(
             MailingItem.objects.filter(
@@ -399,6 +399,7 @@ def send_emails(
         if not batch:
             return counts
         rows = recipient_rows(mailing, batch)
+        _add_opt_outs(rows)
         values = merge_values(mailing, rows, by=by)
         done = []
         try:  # what was sent is recorded in the journal, also when stopped
@@ -406,6 +407,16 @@ def send_emails(
                 if cancelled():
                     raise InterruptedError
                 row = rows.get(item.member_id)
+                # ``mark_skips`` took out most of them set-based; this catches invalid
+                # addresses and people who objected since (the rule lives in one place).
+                skipped = skip_reason(row) if row is not None else None
+                if skipped:
+                    if MailingItem.objects.filter(pk=item.pk, state=ItemState.PENDING).update(
+                        state=ItemState.SKIPPED, reason=skipped[:200], done_at=timezone.now()
+                    ):
+                        counts["skipped"] += 1
+                        progress(item)
+                    continue
                 message = None
                 try:
                     # A template error stops the job before anything is marked or sent.
@@ -465,6 +476,21 @@ def send_emails(
                 progress(item)
         finally:
             record_contacts(mailing, done, Channel.EMAIL, by=by)
+
+
+def _add_opt_outs(rows: dict[int, dict]) -> None:
+    """Add ``person_marketing_opt_out_at`` to recipient rows (``recipient_rows`` keeps
+    opted-out people, so ``skip_reason`` needs it to see an objection made meanwhile)."""
+    from merkur.companies.models import Person
+
+    people = {row["person_pk"] for row in rows.values() if row["person_pk"]}
+    opted_out = dict(
+        Person.objects.filter(pk__in=people, marketing_opt_out_at__isnull=False).values_list(
+            "pk", "marketing_opt_out_at"
+        )
+    )
+    for row in rows.values():
+        row["person_marketing_opt_out_at"] = opted_out.get(row["person_pk"])
 
 
 # --- fax -------------------------------------------------------------------------------

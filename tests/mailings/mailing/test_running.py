@@ -63,6 +63,31 @@ def test_the_job_sends_each_e_mail_and_records_it_in_the_journal(people, sales_u
     assert all(item.contact_id and item.done_at for item in sent)
 
 
+def test_an_invalid_address_or_a_late_objection_is_skipped_not_failed(people, sales_user, smtp):
+    from django.utils import timezone
+
+    mailing = make_mailing(make_run(people), by=sales_user)
+    running.create_items(mailing)
+    running.mark_skips(mailing)
+    # after the set-based skips: Anna's address turns out invalid, Bernd objects
+    people[0].email = "anna@@example.com"
+    people[0].save(update_fields=["email"])
+    people[1].marketing_opt_out_at = timezone.now()
+    people[1].save(update_fields=["marketing_opt_out_at"])
+    from merkur.mailings.email import Sender
+
+    with translation.override("en"), Sender() as sender:
+        counts = running.send_emails(mailing, sender=sender, by=sales_user)
+
+    assert counts == {"sent": 0, "failed": 0, "skipped": 2}
+    assert smtp.sink.envelopes == []
+    result = states(mailing)
+    assert result["Anna"] == (ItemState.SKIPPED, "Invalid e-mail address: anna@@example.com")
+    assert result["Bernd"][0] == ItemState.SKIPPED
+    assert result["Bernd"][1].startswith("Objected to marketing on ")
+    assert not Contact.objects.filter(company=people[0].company).exists()
+
+
 def test_a_refused_e_mail_is_failed_with_the_servers_answer(people, sales_user, smtp):
     smtp.sink.refuse = "550 Mailbox unavailable"
     mailing = make_mailing(make_run(people[:1]), by=sales_user)
@@ -163,14 +188,10 @@ def test_an_uncertain_send_fails_as_outcome_unknown_and_is_never_sent_again(peop
     running.create_items(mailing)
     sender = UncertainSender()
     with translation.override("en"):
-        assert running.send_emails(mailing, sender=sender, by=sales_user) == {
-            "sent": 0,
-            "failed": 1,
-        }
-        assert running.send_emails(mailing, sender=sender, by=sales_user) == {
-            "sent": 0,
-            "failed": 0,
-        }
+        first = running.send_emails(mailing, sender=sender, by=sales_user)
+        assert first == {"sent": 0, "failed": 1, "skipped": 0}
+        again = running.send_emails(mailing, sender=sender, by=sales_user)
+        assert again == {"sent": 0, "failed": 0, "skipped": 0}
     assert sender.sent == 1
     item = MailingItem.objects.get(mailing=mailing)
     assert item.state == ItemState.FAILED
@@ -206,5 +227,5 @@ def test_an_item_another_worker_took_meanwhile_is_not_sent_again(people, sales_u
 
     sender = RecordingSender(after=other_worker_takes_the_second)
     counts = running.send_emails(mailing, sender=sender, by=sales_user)
-    assert len(sender.sent) == 1 and counts == {"sent": 1, "failed": 0}
+    assert len(sender.sent) == 1 and counts == {"sent": 1, "failed": 0, "skipped": 0}
     assert MailingItem.objects.get(pk=items[1].pk).state == ItemState.SENDING

@@ -20,7 +20,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-FONT = "Helvetica"
+from merkur.core.pdf_fonts import pdf_fonts
+
 MAX_SIZE, MIN_SIZE = 10.0, 6.0
 PADDING_X, PADDING_Y = 4 * mm, 3 * mm
 RETURN_SIZE = 5.5
@@ -101,19 +102,22 @@ def layout_of(name: str) -> LabelLayout:
         ) from None
 
 
-def _cut(text: str, size: float, width: float) -> str:
-    if stringWidth(text, FONT, size) <= width:
+def _cut(text: str, size: float, width: float, font: str) -> str:
+    if stringWidth(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", FONT, size) > width:
+    while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
 
 
-def fit_lines(lines: list[str], width: float, height: float) -> tuple[float, list[str]]:
+def fit_lines(
+    lines: list[str], width: float, height: float, font: str | None = None
+) -> tuple[float, list[str]]:
     """The type size and the lines as drawn in ``width`` × ``height`` points: smaller type
     until all lines fit (not below ``MIN_SIZE``), then cut visibly with "…"."""
+    font = font or pdf_fonts().regular
     size = MAX_SIZE
-    longest = max((stringWidth(line, FONT, MAX_SIZE) for line in lines), default=0)
+    longest = max((stringWidth(line, font, MAX_SIZE) for line in lines), default=0)
     while size > MIN_SIZE and (
         len(lines) * size * 1.15 > height or longest * size / MAX_SIZE > width
     ):
@@ -121,7 +125,7 @@ def fit_lines(lines: list[str], width: float, height: float) -> tuple[float, lis
     room = max(int(height // (size * 1.15)), 1)
     if len(lines) > room:
         lines = [*lines[: room - 1], (lines[room - 1] if room > 1 else "") + " …"]
-    return size, [_cut(line, size, width) for line in lines]
+    return size, [_cut(line, size, width, font) for line in lines]
 
 
 def write_labels(
@@ -151,6 +155,7 @@ def write_labels(
     )
     canvas.setTitle(_("Address labels"))
     canvas.setCreator("Merkur")
+    font = pdf_fonts().regular
     width = layout.label_width * mm - 2 * PADDING_X
     height = layout.label_height * mm - 2 * PADDING_Y
     index = start - 1
@@ -168,16 +173,16 @@ def write_labels(
         canvas.clipPath(path, stroke=0, fill=0)
         top = y + layout.label_height * mm - PADDING_Y
         if return_line and values.get("org_sender_line"):
-            canvas.setFont(FONT, RETURN_SIZE)
+            canvas.setFont(font, RETURN_SIZE)
             top -= RETURN_SIZE
             canvas.drawString(
-                x + PADDING_X, top, _cut(values["org_sender_line"], RETURN_SIZE, width)
+                x + PADDING_X, top, _cut(values["org_sender_line"], RETURN_SIZE, width, font)
             )
             top -= 2
             room -= RETURN_SIZE + 2
-        size, drawn = fit_lines(lines, width, room)
+        size, drawn = fit_lines(lines, width, room, font)
         text = canvas.beginText(x + PADDING_X, top - size)
-        text.setFont(FONT, size, size * 1.15)
+        text.setFont(font, size, size * 1.15)
         for line in drawn:
             text.textLine(line)
         canvas.drawText(text)

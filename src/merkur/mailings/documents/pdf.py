@@ -17,9 +17,11 @@ Why not WeasyPrint (HTML/CSS): measured on this machine it lays out a one-page l
 milliseconds — see ``docs/mailings.md``.
 """
 
+import functools
 import html
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -31,11 +33,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, Paragraph, Spacer
 
+from merkur.core.pdf_fonts import Fonts, pdf_fonts
 from merkur.core.templating import Sandbox, TemplateProblem
 from merkur.mailings import fields as merge_fields
 from merkur.mailings.documents.templates import compile_checked, unknown_names
 
-FONT, BOLD = "Helvetica", "Helvetica-Bold"
 WIDTH, HEIGHT = A4
 LEFT, RIGHT = 25 * mm, 20 * mm
 BODY_TOP = 98.46 * mm
@@ -48,8 +50,28 @@ HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 INLINE = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u"}
 HEADINGS = {"h1": 14, "h2": 12.5, "h3": 11}
 
-BODY_STYLE = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=14, spaceAfter=10)
-SUBJECT_STYLE = ParagraphStyle("subject", parent=BODY_STYLE, fontName=BOLD, spaceAfter=18)
+
+@dataclass(frozen=True)
+class Styles:
+    body: ParagraphStyle
+    subject: ParagraphStyle
+    headings: dict
+    item: ParagraphStyle
+
+
+@functools.cache
+def letter_styles(fonts: Fonts) -> Styles:
+    """The paragraph styles of a letter's subject and body in ``fonts``."""
+    body = ParagraphStyle("body", fontName=fonts.regular, fontSize=10.5, leading=14, spaceAfter=10)
+    return Styles(
+        body=body,
+        subject=ParagraphStyle("subject", parent=body, fontName=fonts.bold, spaceAfter=18),
+        headings={
+            tag: ParagraphStyle(tag, parent=body, fontName=fonts.bold, fontSize=size)
+            for tag, size in HEADINGS.items()
+        },
+        item=ParagraphStyle("li", parent=body, leftIndent=6 * mm, spaceAfter=3),
+    )
 
 
 class HtmlSandbox(Sandbox):
@@ -97,7 +119,7 @@ def _inline(element) -> str:
     return "".join(parts)
 
 
-def html_flowables(markup: str) -> list:
+def html_flowables(markup: str, styles: Styles) -> list:
     """Paragraphs for the body's HTML (unknown elements give their text, scripts nothing)."""
     flowables: list = []
     if not markup.strip():
@@ -118,18 +140,15 @@ def html_flowables(markup: str) -> list:
         )
         if children_are_blocks and bullet is None:
             if element.text and element.text.strip():
-                flowables.append(Paragraph(html.escape(element.text), BODY_STYLE))
+                flowables.append(Paragraph(html.escape(element.text), styles.body))
             for child in element:
                 block(child)
                 if child.tail and child.tail.strip():
-                    flowables.append(Paragraph(html.escape(child.tail), BODY_STYLE))
+                    flowables.append(Paragraph(html.escape(child.tail), styles.body))
             return
-        style = BODY_STYLE
-        if tag in HEADINGS:
-            style = ParagraphStyle(tag, parent=BODY_STYLE, fontName=BOLD, fontSize=HEADINGS[tag])
+        style = styles.headings.get(tag, styles.body)
         if bullet is not None:
-            style = ParagraphStyle("li", parent=BODY_STYLE, leftIndent=6 * mm, spaceAfter=3)
-            flowables.append(Paragraph(_inline(element), style, bulletText=bullet))
+            flowables.append(Paragraph(_inline(element), styles.item, bulletText=bullet))
         else:
             flowables.append(Paragraph(_inline(element), style))
 
@@ -147,6 +166,8 @@ class PdfLetter:
 
     def __init__(self, body: str, *, subject: str = "", known: Iterable[str] | None = None):
         known = set(merge_fields.catalogue() if known is None else known)
+        self.fonts = pdf_fonts()
+        self.styles = letter_styles(self.fonts)
         self.body = compile_checked(
             text_to_html(body), part=_("body"), known=known, sandbox=HtmlSandbox()
         )
@@ -163,7 +184,7 @@ class PdfLetter:
     def _frame(self, canvas: Canvas, values: dict) -> None:
         """Letterhead, marks, return line, address field and information block."""
         top = HEIGHT
-        canvas.setFont(BOLD, 16)
+        canvas.setFont(self.fonts.bold, 16)
         canvas.drawRightString(WIDTH - RIGHT, top - 20 * mm, values.get("org_name", ""))
         contact = " · ".join(
             part
@@ -174,7 +195,7 @@ class PdfLetter:
             )
             if part
         )
-        canvas.setFont(FONT, 8.5)
+        canvas.setFont(self.fonts.regular, 8.5)
         canvas.drawRightString(WIDTH - RIGHT, top - 26 * mm, values.get("org_sender_line", ""))
         if contact:
             canvas.drawRightString(WIDTH - RIGHT, top - 30 * mm, contact)
@@ -182,8 +203,8 @@ class PdfLetter:
         for y in MARKS:
             canvas.line(3 * mm, top - y, 8 * mm if y != MARKS[1] else 10 * mm, top - y)
         # Return line at the bottom of the 17.7 mm zone, cut to the field's width.
-        text = _fit(values.get("org_sender_line", ""), FONT, 7, ADDRESS_W - 5 * mm)
-        canvas.setFont(FONT, 7)
+        text = _fit(values.get("org_sender_line", ""), self.fonts.regular, 7, ADDRESS_W - 5 * mm)
+        canvas.setFont(self.fonts.regular, 7)
         canvas.drawString(ADDRESS_X + 5 * mm, top - ADDRESS_Y - RETURN_H + 2 * mm, text)
         self._address(canvas, values.get("address_block", ""))
         rows = [
@@ -196,11 +217,13 @@ class PdfLetter:
         for label, value in rows:
             if not value:
                 continue
-            canvas.setFont(FONT, 8)
+            canvas.setFont(self.fonts.regular, 8)
             canvas.drawString(INFO_X, y, label)
-            canvas.setFont(FONT, 9)
+            canvas.setFont(self.fonts.regular, 9)
             canvas.drawString(
-                INFO_X + 22 * mm, y, _fit(value, FONT, 9, WIDTH - RIGHT - INFO_X - 22 * mm)
+                INFO_X + 22 * mm,
+                y,
+                _fit(value, self.fonts.regular, 9, WIDTH - RIGHT - INFO_X - 22 * mm),
             )
             y -= 4.5 * mm
 
@@ -216,9 +239,11 @@ class PdfLetter:
         if len(lines) > room:
             lines = [*lines[: room - 1], lines[room - 1] + " …"]
         y = HEIGHT - ADDRESS_Y - RETURN_H - size
-        canvas.setFont(FONT, size)
+        canvas.setFont(self.fonts.regular, size)
         for line in lines:
-            canvas.drawString(ADDRESS_X + 5 * mm, y, _fit(line, FONT, size, ADDRESS_W - 5 * mm))
+            canvas.drawString(
+                ADDRESS_X + 5 * mm, y, _fit(line, self.fonts.regular, size, ADDRESS_W - 5 * mm)
+            )
             y -= leading
 
     def _draw(self, canvas: Canvas, values: dict) -> None:
@@ -226,8 +251,8 @@ class PdfLetter:
         subject = " ".join(self.subject.render(values).split())
         story = []
         if subject:
-            story.append(Paragraph(html.escape(subject), SUBJECT_STYLE))
-        story.extend(html_flowables(body) or [Spacer(1, 1)])
+            story.append(Paragraph(html.escape(subject), self.styles.subject))
+        story.extend(html_flowables(body, self.styles) or [Spacer(1, 1)])
         self._frame(canvas, values)
         first = True
         while story:

@@ -1,0 +1,93 @@
+"""The typeface of PDF letters and labels: a TrueType font when one is found, else Helvetica.
+
+ReportLab's built-in Helvetica knows only Western European letters: "Łukasz Dąbrowski"
+or "Şahin Yılmaz" would print with black boxes. So a TrueType font is embedded (only
+the letters used): ``MERKUR_PDF_FONT``, the path of the regular .ttf file, by default
+DejaVu Sans from Debian's ``fonts-dejavu-core``. Bold, italic and bold italic are the
+files next to it named with the usual suffixes (``-Bold``, ``-Oblique`` or ``-Italic``,
+``-BoldOblique`` or ``-BoldItalic``); a style without its file is drawn regular.
+Without a readable font the documents fall back to Helvetica, and ``check_fonts`` (a
+Django system check) warns.
+"""
+
+import functools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks
+from django.utils.translation import gettext_lazy as _
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+logger = logging.getLogger(__name__)
+
+FAMILY = "MerkurSans"
+STYLES = {  # ReportLab name suffix: file name suffixes, the first found wins
+    "": ("",),
+    "-Bold": ("-Bold",),
+    "-Italic": ("-Oblique", "-Italic"),
+    "-BoldItalic": ("-BoldOblique", "-BoldItalic"),
+}
+HELVETICA = ("Helvetica", "Helvetica-Bold")
+
+
+@dataclass(frozen=True)
+class Fonts:
+    regular: str
+    bold: str
+    embedded: bool  # False: Helvetica, Western European letters only
+
+
+def style_files(regular: Path) -> dict[str, Path]:
+    """The font file of each style, by ReportLab name suffix (the regular one for a
+    style without a file of its own)."""
+    base = regular.stem
+    files = {}
+    for style, suffixes in STYLES.items():
+        candidates = [regular.with_name(f"{base}{suffix}{regular.suffix}") for suffix in suffixes]
+        files[style] = next((path for path in candidates if path.is_file()), regular)
+    return files
+
+
+@functools.cache
+def _load(regular: str) -> Fonts:
+    try:
+        for style, path in style_files(Path(regular)).items():
+            pdfmetrics.registerFont(TTFont(FAMILY + style, str(path)))
+    except (OSError, TTFError) as error:
+        logger.warning("PDF font not usable (%s); falling back to Helvetica.", error)
+        return Fonts(*HELVETICA, embedded=False)
+    # so that <b> and <i> in a letter's body find the styles
+    pdfmetrics.registerFontFamily(
+        FAMILY,
+        normal=FAMILY,
+        bold=FAMILY + "-Bold",
+        italic=FAMILY + "-Italic",
+        boldItalic=FAMILY + "-BoldItalic",
+    )
+    return Fonts(FAMILY, FAMILY + "-Bold", embedded=True)
+
+
+def pdf_fonts() -> Fonts:
+    """The fonts to draw with (registered with ReportLab once per font file)."""
+    return _load(settings.MERKUR_PDF_FONT)
+
+
+@checks.register()
+def check_fonts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if Path(settings.MERKUR_PDF_FONT).is_file():
+        return []
+    return [
+        checks.Warning(
+            _("PDF letters, labels and lists fall back to Helvetica: font file not found: %(path)s")
+            % {"path": settings.MERKUR_PDF_FONT},
+            hint=_(
+                "Install Debian's fonts-dejavu-core or set MERKUR_PDF_FONT to a TrueType "
+                "file; with Helvetica, letters beyond Western European ones (Ł, Ş, ı …) "
+                "print wrongly."
+            ),
+            id="merkur.W010",
+        )
+    ]

@@ -324,7 +324,9 @@ def produce_file(
         with transaction.atomic():
             for item in batch:
                 item.state, item.done_at = ItemState.PRODUCED, now
-            MailingItem.objects.bulk_update(batch, ["state", "done_at"])
+            MailingItem.objects.filter(pk__in=[item.pk for item in batch]).update(
+                state=ItemState.PRODUCED, done_at=now
+            )
             if channel in LETTER_CHANNELS:
                 record_contacts(mailing, batch, channel, by=by)
     return target
@@ -402,6 +404,9 @@ def send_emails(
         _add_opt_outs(rows)
         values = merge_values(mailing, rows, by=by)
         done = []
+        # The item last sent whose outcome is not stored yet: stored in the same
+        # transaction that marks the next one ``sending`` (one commit per message).
+        unstored = None
         try:  # what was sent is recorded in the journal, also when stopped
             for item in batch:
                 if cancelled():
@@ -437,9 +442,14 @@ def send_emails(
                 # Committed before the message leaves: the mark that prevents a second send.
                 # Only from pending: a second worker on the same mailing (a job queued
                 # again while the first still runs) may have taken the item meanwhile.
-                if not MailingItem.objects.filter(pk=item.pk, state=ItemState.PENDING).update(
-                    state=ItemState.SENDING
-                ):
+                with transaction.atomic():
+                    if unstored is not None:
+                        _store_outcome(unstored)
+                        unstored = None
+                    claimed = MailingItem.objects.filter(
+                        pk=item.pk, state=ItemState.PENDING
+                    ).update(state=ItemState.SENDING)
+                if not claimed:
                     continue
                 retryable = False
                 if problem:
@@ -466,16 +476,22 @@ def send_emails(
                 else:
                     counts["failed"] += 1
                 item.done_at = timezone.now()
-                MailingItem.objects.filter(pk=item.pk).update(
-                    state=item.state,
-                    reason=item.reason,
-                    detail=item.detail,
-                    retryable=item.retryable,
-                    done_at=item.done_at,
-                )
+                unstored = item
                 progress(item)
         finally:
+            if unstored is not None:
+                _store_outcome(unstored)
             record_contacts(mailing, done, Channel.EMAIL, by=by)
+
+
+def _store_outcome(item: MailingItem) -> None:
+    MailingItem.objects.filter(pk=item.pk).update(
+        state=item.state,
+        reason=item.reason,
+        detail=item.detail,
+        retryable=item.retryable,
+        done_at=item.done_at,
+    )
 
 
 def _add_opt_outs(rows: dict[int, dict]) -> None:
@@ -672,7 +688,7 @@ def record_contacts(mailing: Mailing, items: list[MailingItem], channel: str, *,
             reused = [item for item in items if item.member_id in shared]
             for item in reused:
                 item.contact_id = shared[item.member_id]
-            MailingItem.objects.bulk_update(reused, ["contact"])
+            _set_contacts(reused)
             items = [item for item in items if item.member_id not in shared]
     if not items:
         return 0
@@ -704,5 +720,17 @@ def record_contacts(mailing: Mailing, items: list[MailingItem], channel: str, *,
             links.append(ContactLink(contact=contact, kind="event", object_id=mailing.event_id))
     ContactPerson.objects.bulk_create(people)
     ContactLink.objects.bulk_create(links)
-    MailingItem.objects.bulk_update(items, ["contact"])
+    _set_contacts(items)
     return len(contacts)
+
+
+def _set_contacts(items: list[MailingItem]) -> None:
+    """Store each item's ``contact_id``: one prepared statement run for all (psycopg
+    pipelines it), where ``bulk_update``'s ``CASE`` over 200 rows costs far more."""
+    table = connection.ops.quote_name(MailingItem._meta.db_table)
+    contact = connection.ops.quote_name(MailingItem._meta.get_field("contact").column)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {contact} = %s WHERE id = %s",
+            [(item.contact_id, item.pk) for item in items],
+        )

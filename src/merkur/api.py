@@ -21,6 +21,7 @@ from merkur.journal.api import followups as journal_followups
 from merkur.mailings.api import install as install_mailings_api
 from merkur.selections.api import install as install_selections_api
 from merkur.transfer.export import api as export_api
+from merkur.transfer.importing import api as import_api
 
 DESCRIPTION = """\
 The Merkur CRM: companies, their people and addresses, and the master tables.
@@ -71,4 +72,5 @@ install_business_api(api)
 install_selections_api(api)
 api.add_router("/jobs", jobs_router)
 api.add_router("/exports", export_api.router)
+api.add_router("/imports", import_api.router)
 install_mailings_api(api)

@@ -5,15 +5,18 @@ Both are addressed by number (``/documents/order/A-1001``) and written whole:
 the revenue aggregate exact in the same transaction.
 """
 
+import datetime
+
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from merkur.business import services
 from merkur.business.api import inputs, serialize
 from merkur.business.api.common import PUT_HELP, body_doc, can_edit, can_view, key, put
 from merkur.business.api.schemas import (
+    CompanyRef,
     DeliveryOut,
     DeliveryPage,
     DeliveryQuery,
@@ -24,13 +27,33 @@ from merkur.business.api.schemas import (
 )
 from merkur.business.models import Delivery, DeliveryLine, Document, DocumentLine
 from merkur.core.api.errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
-from merkur.core.api.pagination import paginate
+from merkur.core.api.pagination import PageQuery, page_schema, paginate
+from merkur.core.api.schemas import Ref, ref
 from merkur.core.pagination import Ordering
+from merkur.transfer.models import DocumentContact
 
 router = Router(tags=["Documents"])
 deliveries_router = Router(tags=["Stock"])
 
 NEWEST_FIRST = Ordering(("-date", "-id"))
+IN_LINK_ORDER = Ordering(("id",))
+
+
+class ImportRef(Schema):
+    id: int
+    file_name: str
+    created_at: datetime.datetime
+
+
+class DocumentContactOut(Schema):
+    id: int
+    company: CompanyRef
+    person: Ref | None
+    source: ImportRef | None = Field(None, description="The import that made the link.")
+    created_at: datetime.datetime
+
+
+DocumentContactPage = page_schema(DocumentContactOut, "DocumentContactPage")
 
 
 @router.get(
@@ -85,6 +108,40 @@ def _document(kind: str, number: str) -> Document:
 def get_document(request: HttpRequest, kind: Kind, number: str):
     can_view(request)
     return serialize.document_out(_document(kind, number))
+
+
+def _contact_out(contact: DocumentContact) -> dict:
+    source = contact.source
+    return {
+        "id": contact.pk,
+        "company": serialize.company_ref(contact.company),
+        "person": ref(contact.person),
+        "source": {"id": source.pk, "file_name": source.file_name, "created_at": source.created_at}
+        if source is not None
+        else None,
+        "created_at": contact.created_at,
+    }
+
+
+@router.get(
+    "/{kind}/{number}/contacts",
+    response={200: DocumentContactPage, **LIST_ERRORS, 404: READ_ERRORS[404]},
+    summary="List the contacts imports linked to a document",
+    description="The companies and people an address import linked to the document (e.g. "
+    "the buyers of a framework order), in the order they were linked; `person` is null for "
+    "a company linked alone. Paged by cursor.",
+)
+def list_document_contacts(request: HttpRequest, kind: Kind, number: str, query: Query[PageQuery]):
+    can_view(request)
+    document = get_object_or_404(Document, kind=kind, number=key(number))
+    contacts = DocumentContact.objects.filter(document=document)
+    return paginate(
+        contacts.select_related("company", "person", "source"),
+        IN_LINK_ORDER,
+        page=query,
+        serialize=_contact_out,
+        count_queryset=contacts,
+    )
 
 
 @router.put(

@@ -10,10 +10,12 @@ from merkur.business.views.forms import DocumentFilterForm
 from merkur.companies.models import Company
 from merkur.companies.views.common import fetch_page
 from merkur.core.pagination import COUNT_CAP, Ordering, capped_count
-from merkur.core.roles import Capability
+from merkur.core.roles import Capability, has_capability
 from merkur.core.views import capability_required
+from merkur.transfer.models import AddressImport, DocumentContact
 
 DOCUMENT_ORDERING = Ordering(("-date", "-id"))
+CONTACT_ORDERING = Ordering(("id",))
 RELATED_LIMIT = 50
 
 
@@ -81,5 +83,39 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orders": orders,
         "deliveries": deliveries,
         "batches": batches,
+        **_import_contacts(request, document),
     }
     return render(request, "business/document_detail.html", context)
+
+
+def _import_contacts(request: HttpRequest, document: Document) -> dict:
+    """The companies and people imports linked to the document, a page at a time.
+
+    An order can have thousands (the buyers of a framework order), hence the
+    cursor (``?cursor=``, the page's only list) and the capped count. The import
+    is linked for those who may open it (its uploader, administrators).
+    """
+    contacts = DocumentContact.objects.filter(document=document)
+    count = capped_count(contacts)
+    if not count.value:
+        return {"contact_count": count}
+    page, notice = fetch_page(
+        contacts.select_related("company", "person", "source"),
+        CONTACT_ORDERING,
+        request.GET.get("cursor", ""),
+    )
+    sources = {contact.source_id for contact in page.items} - {None}
+    openable = set()
+    if sources and has_capability(request.user, Capability.EDIT_RECORDS):
+        openable = set(
+            AddressImport.objects.visible_to(request.user)
+            .filter(pk__in=sources)
+            .values_list("pk", flat=True)
+        )
+    return {
+        "contact_count": count,
+        "contact_page": page,
+        "contact_notice": notice,
+        "contact_rows": [(contact, contact.source_id in openable) for contact in page.items],
+        "count_cap": COUNT_CAP,
+    }

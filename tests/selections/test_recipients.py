@@ -6,10 +6,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from merkur.companies import services as companies
-from merkur.companies.models import Person, Salutation, Title
+from merkur.companies.models import CompanyAddress, Person, Salutation, Title
 from merkur.selections.compiler import compile_definition
 from merkur.selections.definition import parse
-from merkur.selections.recipients import letter_lines, recipients
+from merkur.selections.recipients import (
+    SORTS,
+    letter_lines,
+    ordering_keys,
+    recipients,
+    source_of,
+)
 from merkur.selections.runs import freeze
 from tests.factories import make_company, make_person
 
@@ -105,6 +111,35 @@ def test_companies_get_the_chosen_default_address_else_the_contact_address(world
 def test_sort_orders(world, sort, expected):
     rows = recipients(people(), sort=sort)
     assert [row["person_pk"] for row in rows] == [world[name].pk for name in expected]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_run_sorts_by_its_ordering_keys_with_empty_keys_last(world, marketing_user, sort):
+    """The keys the member pages of a run page by are the order ``recipients`` gives."""
+    homeless = make_company(name="Ohne Adresse")
+    CompanyAddress.objects.filter(company=homeless).delete()
+    emil = make_person(homeless, first_name="Emil", last_name="Kahn")
+    run = freeze({"version": 1, "target": "people"}, by=marketing_user)
+    source = source_of(run)
+    keys = ordering_keys(source, sort)
+    names = [f"k{index}" for index in range(len(keys))]
+    keyed = source.queryset.annotate(**dict(zip(names, keys, strict=True)))
+    found = list(keyed.values_list(*names, "pk", "person_id"))
+
+    def empty_last(row):
+        *values, pk, _person = row
+        return [*((value is None, value or "") for value in values), pk]
+
+    expected = [row[-1] for row in sorted(found, key=empty_last)]
+    rows = recipients(run, sort=sort, dedupe=None, purpose="non_marketing")
+    assert [row["person_pk"] for row in rows] == expected
+    if sort in ("postal_code", "country"):  # sorted by the address first: his is empty
+        assert expected[-1] == emil.pk
+
+
+def test_ordering_keys_refuse_an_unknown_sort(world):
+    with pytest.raises(ValueError):
+        ordering_keys(source_of(people()), "age")
 
 
 def test_one_letter_per_company_keeps_the_first_in_sort_order(world):

@@ -20,9 +20,30 @@ from django.db.models import Count, F, OuterRef, Q, RowRange, Subquery, Sum, Val
 from django.db.models.functions import Coalesce, Lag, Round, RowNumber
 
 from merkur.business import aggregates, months, rates
-from merkur.business.models import DocumentLine, ExchangeRate, RevenueMonth
+from merkur.business.models import QUANTITY, DocumentLine, ExchangeRate, RevenueMonth
 
 ZERO = Value(Decimal(0), output_field=aggregates.MONEY)
+MONEY_PLACES = aggregates.MONEY.decimal_places
+QUANTITY_PLACES = QUANTITY["decimal_places"]
+QUANTITY_FIELD = models.DecimalField(**QUANTITY)
+
+
+def to_places(expression, places: int) -> Round:
+    """``expression`` (a decimal) rounded to ``places``, as a decimal of that many places.
+
+    SQLite computes decimals as floating point (0.1 + 0.2 is 0.30000000000000004 there,
+    168,765.20 + 52,252.64 is 221,017.84000000003), and a threshold of exactly the sum
+    must match; on PostgreSQL the figure is exact already and rounding changes nothing.
+    """
+    output = models.DecimalField(max_digits=18, decimal_places=places)
+    return Round(expression, places, output_field=output)
+
+
+def decimal_sum(field: str, places: int) -> Round:
+    """``SUM(field)`` to ``places`` (``to_places``): money to the cent (``MONEY_PLACES``),
+    quantities to the field's places (``QUANTITY_PLACES``). For every sum that a
+    threshold, a boundary or a displayed total compares."""
+    return to_places(Sum(field), places)
 
 
 @dataclass(frozen=True)
@@ -66,7 +87,7 @@ def _grouped_sum(queryset, company_ref: str, field: str) -> Coalesce:
         queryset.filter(**{company_ref: OuterRef("pk")})
         .order_by()
         .values(company_ref)
-        .annotate(total=Sum(field))
+        .annotate(total=decimal_sum(field, MONEY_PLACES))
         .values("total")
     )
     return Coalesce(Subquery(total, output_field=aggregates.MONEY), ZERO)
@@ -138,7 +159,10 @@ def revenue(
     if edges:
         lines = aggregates.revenue_lines(_lines_in(period, divisions, categories, edges))
         from_lines = _grouped_sum(lines, "document__company_id", "base_amount")
-        expression = from_lines if expression is None else expression + from_lines
+        if expression is None:
+            return from_lines
+        # Two sums, each to the cent; their sum is one again (floating point on SQLite).
+        expression = to_places(expression + from_lines, MONEY_PLACES)
     return expression
 
 
@@ -198,12 +222,12 @@ def quantity_bought(
         lines.filter(document__company_id=OuterRef("pk"))
         .order_by()
         .values("document__company_id")
-        .annotate(total=Sum("quantity"))
+        .annotate(total=decimal_sum("quantity", QUANTITY_PLACES))
         .values("total")
     )
     return Coalesce(
-        Subquery(total, output_field=models.DecimalField(max_digits=18, decimal_places=3)),
-        Value(Decimal(0), output_field=models.DecimalField(max_digits=18, decimal_places=3)),
+        Subquery(total, output_field=QUANTITY_FIELD),
+        Value(Decimal(0), output_field=QUANTITY_FIELD),
     )
 
 
@@ -265,11 +289,13 @@ def along_ranking(expression, *, frame=None) -> Window:
     return _Over(expression, order_by=[F("revenue").desc(), F("company_id").asc()], frame=frame)
 
 
-def revenue_sum(*, frame=None) -> Window:
+def revenue_sum(*, frame=None) -> models.Expression:
     """The sum of ``revenue`` over ``abc_ranking``'s rows: all of them without ``frame``,
-    up to the row with ``frame=ranking_rows()``, or over any other ``RowRange``."""
+    up to the row with ``frame=ranking_rows()``, or over any other ``RowRange``; to the
+    cent, as ``decimal_sum`` (pages go on after a running sum read from the last one)."""
     total = _SumOver(F("revenue"), output_field=aggregates.MONEY)
-    return _Over(total) if frame is None else along_ranking(total, frame=frame)
+    window = _Over(total) if frame is None else along_ranking(total, frame=frame)
+    return windowed(to_places(window, MONEY_PLACES), aggregates.MONEY)
 
 
 def ranking_rows(start: int | None = None, end: int | None = 0) -> RowRange:
@@ -285,8 +311,9 @@ def exact_months(period: Period) -> tuple[datetime.date, datetime.date] | None:
     return None
 
 
-def _customer_revenue(period: Period, divisions, categories=None) -> tuple[models.QuerySet, Sum]:
-    """Rows grouped by ``company_id`` and the expression of their revenue in ``period``.
+def _customer_revenue(period: Period, divisions, categories=None) -> tuple[models.QuerySet, Round]:
+    """Rows grouped by ``company_id`` and the expression of their revenue in ``period``
+    (to the cent: ``decimal_sum``).
 
     Whole months are read from the aggregate (one row per company, month, division and
     category); any other period from the raw lines, as ``revenue`` does for its edges.
@@ -298,11 +325,13 @@ def _customer_revenue(period: Period, divisions, categories=None) -> tuple[model
             rows = rows.filter(division_id__in=divisions)
         if categories:
             rows = rows.filter(category_id__in=categories)
-        return rows.values("company_id"), Sum("amount")
+        return rows.values("company_id"), decimal_sum("amount", MONEY_PLACES)
     lines = aggregates.revenue_lines(
         _lines_in(period, divisions, categories, [(period.start, period.end)])
     )
-    return lines.values(company_id=F("document__company_id")), Sum("base_amount")
+    return lines.values(company_id=F("document__company_id")), decimal_sum(
+        "base_amount", MONEY_PLACES
+    )
 
 
 def revenue_by_company(
@@ -319,9 +348,7 @@ def revenue_by_company(
     have no row.
     """
     rows, amount = _customer_revenue(period, divisions, categories)
-    # To the cent: SQLite sums decimals as floating point (168,765.20 + 52,252.64 is
-    # 221,017.84000000003 there), and a threshold of exactly that sum must match.
-    return rows.annotate(revenue=Round(amount, 2)).order_by()
+    return rows.annotate(revenue=amount).order_by()
 
 
 def abc_ranking(period: Period, *, divisions: list[int] | None = None) -> models.QuerySet:

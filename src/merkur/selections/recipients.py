@@ -163,21 +163,31 @@ def _columns(source: Source) -> dict:
     return columns
 
 
-def _ordering(source: Source, sort: str) -> list:
-    company = F(f"{source.company}sort_name").asc()
-    people = [] if source.person is None else [F(f"{source.person}sort_name").asc()]
-    country = _address_value(source, "country").asc(nulls_last=True)
-    postal_code = _address_value(source, "postal_code").asc(nulls_last=True)
-    city = _address_value(source, "city").asc(nulls_last=True)
+def _check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise ValueError(_("Sort by one of: %(names)s.") % {"names": ", ".join(SORTS)})
+
+
+def ordering_keys(source: Source, sort: str) -> list:
+    """What rows of ``source`` are sorted by for ``sort``, first key first, each ascending
+    with empty values last; the id (not listed) breaks ties. The member pages of a run
+    (``views.members``) page by these same keys. ``ValueError`` for an unknown sort."""
+    _check_sort(sort)
+    company = F(f"{source.company}sort_name")
+    people = [] if source.person is None else [F(f"{source.person}sort_name")]
+    country = _address_value(source, "country")
     if sort == "postal_code":
-        order = [country, postal_code, company, *people]
-    elif sort == "name":
-        order = [*people, company]
-    elif sort == "company":
-        order = [company, *people]
-    else:
-        order = [country, city, company, *people]
-    return [*order, F("pk").asc()]
+        return [country, _address_value(source, "postal_code"), company, *people]
+    if sort == "name":
+        return [*people, company]
+    if sort == "company":
+        return [company, *people]
+    return [country, _address_value(source, "city"), company, *people]
+
+
+def _ordering(source: Source, sort: str) -> list:
+    keys = ordering_keys(source, sort)
+    return [*(key.asc(nulls_last=True) for key in keys), F("pk").asc()]
 
 
 def recipients(
@@ -193,8 +203,7 @@ def recipients(
     ``address`` is the address kind for companies (ignored for people and runs).
     ``ValueError`` for an unknown sort, de-duplication or purpose.
     """
-    if sort not in SORTS:
-        raise ValueError(_("Sort by one of: %(names)s.") % {"names": ", ".join(SORTS)})
+    _check_sort(sort)
     if dedupe is not None and dedupe not in DEDUPES:
         raise ValueError(
             _("Remove duplicates by one of: %(names)s.") % {"names": ", ".join(DEDUPES)}

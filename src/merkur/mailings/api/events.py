@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from merkur.companies.models import Company, Person
-from merkur.core.api.auth import require_capability
 from merkur.core.api.errors import LIST_ERRORS, READ_ERRORS, UPDATE_ERRORS, WRITE_ERRORS
 from merkur.core.api.pagination import PageQuery, page_schema, paginate
 from merkur.core.api.schemas import BodySchema, Id, Ref, patch_schema, ref
 from merkur.core.pagination import Ordering
-from merkur.core.roles import Capability
+from merkur.mailings.api.permissions import require_manage, require_view
 from merkur.mailings.events import services
 from merkur.mailings.models import EventKind, EventMember, MarketingEvent, MemberStatus
 from merkur.selections.api.common import user_out, visible_runs
@@ -142,14 +141,6 @@ def member_out(member: EventMember) -> dict:
     }
 
 
-def _view(request):
-    require_capability(request, Capability.VIEW_RECORDS)
-
-
-def _manage(request):
-    require_capability(request, Capability.MANAGE_EVENTS)
-
-
 def _event(event_id: int) -> MarketingEvent:
     return get_object_or_404(MarketingEvent.objects.select_related("kind", "owner"), pk=event_id)
 
@@ -177,7 +168,7 @@ def _resolve(data: dict) -> dict:
 
 @router.get("", response={200: EventPage, **LIST_ERRORS}, summary="List marketing events")
 def list_events(request: HttpRequest, query: Query[EventQuery]):
-    _view(request)
+    require_view(request)
     events = MarketingEvent.objects.select_related("kind", "owner")
     if query.kind:
         events = events.filter(kind_id=query.kind)
@@ -192,14 +183,14 @@ def list_events(request: HttpRequest, query: Query[EventQuery]):
 
 @router.post("", response={201: EventOut, **WRITE_ERRORS}, summary="Create a marketing event")
 def create_event(request: HttpRequest, payload: EventIn):
-    _manage(request)
+    require_manage(request)
     event = services.event_create(data=_resolve(payload.model_dump()), by=request.auth)
     return Status(201, event_out(_event(event.pk)))
 
 
 @router.get("/{int:event_id}", response={200: EventOut, **READ_ERRORS}, summary="Get an event")
 def get_event(request: HttpRequest, event_id: int):
-    _view(request)
+    require_view(request)
     return event_out(_event(event_id))
 
 
@@ -207,7 +198,7 @@ def get_event(request: HttpRequest, event_id: int):
     "/{int:event_id}", response={200: EventOut, **UPDATE_ERRORS}, summary="Change an event"
 )
 def update_event(request: HttpRequest, event_id: int, payload: EventPatch):
-    _manage(request)
+    require_manage(request)
     event = _event(event_id)
     data = payload.model_dump(exclude_unset=True)
     version = data.pop("version", None)
@@ -219,7 +210,7 @@ def update_event(request: HttpRequest, event_id: int, payload: EventPatch):
 
 @router.delete("/{int:event_id}", response={204: None, **READ_ERRORS}, summary="Delete an event")
 def delete_event(request: HttpRequest, event_id: int):
-    _manage(request)
+    require_manage(request)
     services.event_delete(event=_event(event_id), by=request.auth)
     return Status(204, None)
 
@@ -230,7 +221,7 @@ def delete_event(request: HttpRequest, event_id: int):
     summary="List the members of an event",
 )
 def list_event_members(request: HttpRequest, event_id: int, query: Query[MemberQuery]):
-    _view(request)
+    require_view(request)
     members = _event(event_id).members.select_related("company", "person")
     if query.status:
         members = members.filter(status=query.status)
@@ -243,7 +234,7 @@ def list_event_members(request: HttpRequest, event_id: int, query: Query[MemberQ
     summary="Add a company or a person by hand",
 )
 def add_event_member(request: HttpRequest, event_id: int, payload: MemberIn):
-    _manage(request)
+    require_manage(request)
     event = _event(event_id)
     company = Company.objects.filter(pk=payload.company).first()
     if company is None:
@@ -266,7 +257,7 @@ def add_event_member(request: HttpRequest, event_id: int, payload: MemberIn):
     description="Members of other events are ignored; `count` is how many changed.",
 )
 def set_event_member_status(request: HttpRequest, event_id: int, payload: StatusIn):
-    _manage(request)
+    require_manage(request)
     count = services.members_set_status(
         event=_event(event_id), members=payload.members, status=payload.status, by=request.auth
     )
@@ -279,7 +270,7 @@ def set_event_member_status(request: HttpRequest, event_id: int, payload: Status
     summary="Remove members",
 )
 def remove_event_members(request: HttpRequest, event_id: int, payload: RemoveIn):
-    _manage(request)
+    require_manage(request)
     count = services.members_remove(
         event=_event(event_id), members=payload.members, by=request.auth
     )
@@ -293,7 +284,7 @@ def remove_event_members(request: HttpRequest, event_id: int, payload: RemoveIn)
     description="One INSERT … SELECT; members already in the event are skipped.",
 )
 def add_event_members_from_run(request: HttpRequest, event_id: int, payload: FromRunIn):
-    _manage(request)
+    require_manage(request)
     event = _event(event_id)
     run = visible_runs(request.auth).filter(pk=payload.run).first()
     if run is None:

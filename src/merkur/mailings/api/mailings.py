@@ -17,16 +17,15 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from merkur.core.api.auth import require_capability
 from merkur.core.api.errors import LIST_ERRORS, READ_ERRORS, UPDATE_ERRORS, WRITE_ERRORS
 from merkur.core.api.pagination import PageQuery, page_schema, paginate
 from merkur.core.api.schemas import BodySchema, Id, Ref, patch_schema, ref
 from merkur.core.pagination import Ordering
-from merkur.core.roles import Capability
 from merkur.core.templating import TemplateProblem
 from merkur.journal.models import ContactType
 from merkur.mailings import fields as merge_fields
 from merkur.mailings import services
+from merkur.mailings.api.permissions import require_manage, require_view
 from merkur.mailings.models import Channel, ItemState, Mailing, MailingStatus, MarketingEvent
 from merkur.selections.api.common import user_out, visible_runs
 from merkur.selections.models import SavedSelection
@@ -176,14 +175,6 @@ def item_out(item) -> dict:
     }
 
 
-def _view(request):
-    require_capability(request, Capability.VIEW_RECORDS)
-
-
-def _manage(request):
-    require_capability(request, Capability.MANAGE_EVENTS)
-
-
 def _mailing(mailing_id: int) -> Mailing:
     return get_object_or_404(
         Mailing.objects.select_related("event", "contact_type", "created_by"), pk=mailing_id
@@ -231,14 +222,14 @@ def resolve(data: dict, user) -> dict:
 
 @router.get("", response={200: MailingPage, **LIST_ERRORS}, summary="List mailings")
 def list_mailings(request: HttpRequest, query: Query[PageQuery]):
-    _view(request)
+    require_view(request)
     mailings = Mailing.objects.select_related("event", "contact_type", "created_by")
     return paginate(mailings, MAILING_ORDER, page=query, serialize=mailing_out)
 
 
 @router.post("", response={201: MailingOut, **WRITE_ERRORS}, summary="Create a draft mailing")
 def create_mailing(request: HttpRequest, payload: MailingIn):
-    _manage(request)
+    require_manage(request)
     data = resolve(payload.model_dump(), request.auth)
     mailing = services.mailing_create(data=data, by=request.auth)
     return Status(201, mailing_out(_mailing(mailing.pk)))
@@ -246,7 +237,7 @@ def create_mailing(request: HttpRequest, payload: MailingIn):
 
 @router.get("/fields", response={200: list[FieldOut], **LIST_ERRORS}, summary="Merge fields")
 def list_fields(request: HttpRequest):
-    _view(request)
+    require_view(request)
     return [
         {
             "key": field.key,
@@ -261,7 +252,7 @@ def list_fields(request: HttpRequest):
 
 @router.get("/{int:mailing_id}", response={200: MailingOut, **READ_ERRORS}, summary="Get one")
 def get_mailing(request: HttpRequest, mailing_id: int):
-    _view(request)
+    require_view(request)
     return mailing_out(_mailing(mailing_id))
 
 
@@ -269,7 +260,7 @@ def get_mailing(request: HttpRequest, mailing_id: int):
     "/{int:mailing_id}", response={200: MailingOut, **UPDATE_ERRORS}, summary="Change a draft"
 )
 def update_mailing(request: HttpRequest, mailing_id: int, payload: MailingPatch):
-    _manage(request)
+    require_manage(request)
     mailing = _mailing(mailing_id)
     data = payload.model_dump(exclude_unset=True)
     version = data.pop("version", None)
@@ -284,7 +275,7 @@ def update_mailing(request: HttpRequest, mailing_id: int, payload: MailingPatch)
 
 @router.delete("/{int:mailing_id}", response={204: None, **WRITE_ERRORS}, summary="Delete a draft")
 def delete_mailing(request: HttpRequest, mailing_id: int):
-    _manage(request)
+    require_manage(request)
     services.mailing_delete(mailing=_mailing(mailing_id), by=request.auth)
     return Status(204, None)
 
@@ -296,7 +287,7 @@ def delete_mailing(request: HttpRequest, mailing_id: int):
     description="`number`: the recipient's position (1-based) in the letters' order.",
 )
 def preview_mailing(request: HttpRequest, mailing_id: int, number: int = 1):
-    _view(request)
+    require_view(request)
     mailing = _mailing(mailing_id)
     preview = services.preview_fields(mailing, number, by=request.auth)
     if preview is None:
@@ -317,7 +308,7 @@ def preview_mailing(request: HttpRequest, mailing_id: int, number: int = 1):
     summary="Start a draft mailing (a background job)",
 )
 def start_mailing(request: HttpRequest, mailing_id: int):
-    _manage(request)
+    require_manage(request)
     job = services.mailing_start(mailing=_mailing(mailing_id), by=request.auth)
     return Status(202, {"job": job.pk, "job_url": f"/api/v1/jobs/{job.pk}"})
 
@@ -332,7 +323,7 @@ def start_mailing(request: HttpRequest, mailing_id: int):
     "still runs, or nothing can be retried.",
 )
 def retry_mailing(request: HttpRequest, mailing_id: int):
-    _manage(request)
+    require_manage(request)
     job, count = services.retry_failed(mailing=_mailing(mailing_id), by=request.auth)
     return Status(202, {"job": job.pk, "job_url": f"/api/v1/jobs/{job.pk}", "items": count})
 
@@ -343,7 +334,7 @@ def retry_mailing(request: HttpRequest, mailing_id: int):
     summary="The items of a mailing (per recipient and channel)",
 )
 def list_items(request: HttpRequest, mailing_id: int, query: Query[ItemQuery]):
-    _view(request)
+    require_view(request)
     items = _mailing(mailing_id).items.select_related("person")
     if query.state:
         items = items.filter(state=query.state)

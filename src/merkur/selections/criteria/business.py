@@ -9,7 +9,7 @@ by line at each order's rate. A company without revenue (or without purchases) h
 
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from merkur.business import aggregates, figures, rates
@@ -44,6 +44,11 @@ def compared(rows, field: str, condition) -> Q:
         # 0 matches: every company but those whose figure does not.
         return ~Q(pk__in=rows.exclude(test).values("company_id"))
     return Q(pk__in=rows.filter(test).values("company_id"))
+
+
+def _quantity_sum():
+    # To the field's places: a threshold of exactly the sum must match on SQLite too.
+    return figures.decimal_sum("quantity", figures.QUANTITY_PLACES)
 
 
 def _period(condition, context):
@@ -136,7 +141,7 @@ class Quantity(Criterion):
             rows = rows.filter(division_id__in=condition.params["divisions"])
         if condition.params.get("categories"):
             rows = rows.filter(category_id__in=condition.params["categories"])
-        return rows.values("company_id").annotate(quantity=Sum("quantity")).order_by()
+        return rows.values("company_id").annotate(quantity=_quantity_sum()).order_by()
 
     def q(self, condition, context) -> Q:
         monthly = self.monthly(condition, context)
@@ -145,7 +150,7 @@ class Quantity(Criterion):
         rows = (
             self.lines(condition, context)
             .values(company_id=F("document__company_id"))
-            .annotate(quantity=Sum("quantity"))
+            .annotate(quantity=_quantity_sum())
             .order_by()
         )
         return compared(rows, "quantity", condition)

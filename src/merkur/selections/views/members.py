@@ -2,8 +2,8 @@
 
 A run can hold a million members; a page is found with ``WHERE (sort key) >
 (last key of the previous page)``, never by counting rows off from the start.
-The sort keys are those of ``recipients`` for a run (country, postal code, city,
-company and person names, then the member's id); a key can be empty (a company run
+The sort keys are ``recipients.ordering_keys`` of a run (country, postal code, city,
+company and person names), then the member's id; a key can be empty (a company run
 has no person, a member may have no address), so empty keys sort last and the
 comparisons say so explicitly. The rows shown are ``recipients`` rows of the page's
 members, in the page's order.
@@ -18,20 +18,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from merkur.core.pagination import InvalidCursor, decode_cursor
-from merkur.selections.recipients import recipients
+from merkur.selections.recipients import ordering_keys, recipients, source_of
 
-# The sort keys of a run's members, as ``recipients`` sorts a run; the member id ends each.
-KEYS = {
-    "postal_code": (
-        "address__country",
-        "address__postal_code",
-        "company__sort_name",
-        "person__sort_name",
-    ),
-    "name": ("person__sort_name", "company__sort_name"),
-    "company": ("company__sort_name", "person__sort_name"),
-    "country": ("address__country", "address__city", "company__sort_name", "person__sort_name"),
-}
 MAX_KEY = 1000  # characters of a key value in a cursor
 LARGEST_ID = 2**63 - 1
 
@@ -106,14 +94,14 @@ def member_page(members: QuerySet, *, sort: str, cursor: str | None, per_page: i
 
     A cursor that does not fit gives the first page with a notice.
     """
-    lookups = KEYS[sort]
-    keyed = members.annotate(**{f"k{i}": F(lookup) for i, lookup in enumerate(lookups)})
-    names = [f"k{i}" for i in range(len(lookups))]
+    keys = ordering_keys(source_of(members), sort)
+    keyed = members.annotate(**{f"k{i}": key for i, key in enumerate(keys)})
+    names = [f"k{i}" for i in range(len(keys))]
     notice = ""
     values, direction = None, "n"
     if cursor:
         try:
-            values, direction = _decode(cursor, len(lookups) + 1)
+            values, direction = _decode(cursor, len(keys) + 1)
         except InvalidCursor:
             notice = _("The page link was no longer valid; showing the first page.")
     forward = direction == "n"

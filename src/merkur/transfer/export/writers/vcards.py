@@ -129,7 +129,7 @@ class VCardWriter(Writer):
 
     email_types = ["internet", "work"]
 
-    def _typed(self, line, value: str, types: list[str]) -> None:
+    def _typed(self, line, value, types: list[str]) -> None:
         line.value = value
         line.type_paramlist = [kind.upper() for kind in types]
 
@@ -154,7 +154,7 @@ class VCardWriter(Writer):
         if not (row["address.city"] or row["address.street"] or row["address.postal_code"]):
             return
         line = card.add("adr")
-        line.value = Address(
+        address = Address(
             box=row["address.po_box"] or "",
             extended=row["address.street2"] or "",
             street=row["address.street"] or "",
@@ -163,11 +163,13 @@ class VCardWriter(Writer):
             code=row["address.postal_code"] or "",
             country=row["address.country_name"] or "",
         )
-        line.type_paramlist = ["WORK"]
+        self._typed(line, address, ["work"])
         if row["address.block"]:
-            label = card.add("label")
-            label.value = row["address.block"]
-            label.type_paramlist = ["WORK"]
+            self._label(card, line, row["address.block"])
+
+    def _label(self, card, adr, block: str) -> None:
+        """3.0: the address block as a LABEL property of the same type."""
+        self._typed(card.add("label"), block, ["work"])
 
 
 class VCard3Writer(VCardWriter):
@@ -181,7 +183,7 @@ class VCard4Writer(VCardWriter):
     def new_card(self):
         return newFromBehavior("vcard", "4.0")
 
-    def _typed(self, line, value: str, types: list[str]) -> None:
+    def _typed(self, line, value, types: list[str]) -> None:
         line.value = value
         line.type_paramlist = types
 
@@ -196,19 +198,6 @@ class VCard4Writer(VCardWriter):
         card.add("fn").value = company
         card.add("org").value = [company]
 
-    def _address(self, card, row: dict) -> None:
-        if not (row["address.city"] or row["address.street"] or row["address.postal_code"]):
-            return
-        line = card.add("adr")
-        line.value = Address(
-            box=row["address.po_box"] or "",
-            extended=row["address.street2"] or "",
-            street=row["address.street"] or "",
-            city=row["address.city"] or "",
-            region=row["address.region"] or "",
-            code=row["address.postal_code"] or "",
-            country=row["address.country_name"] or "",
-        )
-        line.type_paramlist = ["work"]
-        if row["address.block"]:
-            line.params["LABEL"] = [rfc6868(row["address.block"])]
+    def _label(self, card, adr, block: str) -> None:
+        """4.0: the address block as the ADR's LABEL parameter (RFC 6868)."""
+        adr.params["LABEL"] = [rfc6868(block)]

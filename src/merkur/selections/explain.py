@@ -30,7 +30,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -137,7 +136,7 @@ def _quantity() -> Figure:
             lines.filter(document__company_id=OuterRef("pk"))
             .order_by()
             .values("document__company_id")
-            .annotate(total=Sum("quantity"))
+            .annotate(total=figures.decimal_sum("quantity", figures.QUANTITY_PLACES))
             .values("total")
         )
         return Coalesce(

@@ -2,13 +2,14 @@
 
 import datetime
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from merkur.business import aggregates
+from merkur.business.figures import QUANTITY_PLACES, decimal_sum
 from merkur.business.models import Article, Document, DocumentKind, DocumentLine
 from merkur.business.views.forms import ArticleFilterForm
 from merkur.companies.views.common import fetch_page
@@ -55,14 +56,17 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             DocumentLine.objects.filter(article=article, document__date__range=(since, today))
         )
         .values("document__company_id", "document__company__name", "document__company__number")
-        .annotate(quantity=Sum("quantity"), orders=Count("document_id", distinct=True))
+        .annotate(
+            quantity=decimal_sum("quantity", QUANTITY_PLACES),
+            orders=Count("document_id", distinct=True),
+        )
         .order_by("-quantity", "document__company__name")
     )
     buyers = list(buyers[: BUYERS_LIMIT + 1])
     orders = (
         Document.objects.filter(kind=DocumentKind.ORDER, lines__article=article)
         .select_related("company")
-        .annotate(quantity=Sum("lines__quantity"))
+        .annotate(quantity=decimal_sum("lines__quantity", QUANTITY_PLACES))
         .order_by("-date", "-id")
     )
     batches = list(

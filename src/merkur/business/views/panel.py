@@ -10,11 +10,12 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from merkur.business import aggregates, rates
+from merkur.business.figures import MONEY_PLACES, QUANTITY_PLACES, decimal_sum
 from merkur.business.models import (
     Batch,
     Delivery,
@@ -73,7 +74,7 @@ def revenue_table(company_id: int, first_year: int, last_year: int) -> tuple[lis
         )
         .annotate(year=ExtractYear("month"))
         .values("year", "division_id", "division__name")
-        .annotate(amount=Sum("amount"))
+        .annotate(amount=decimal_sum("amount", MONEY_PLACES))
         .order_by("division__name", "division_id")
     )
     divisions: dict[int, str] = {}
@@ -114,7 +115,10 @@ def company_figures(company, today: datetime.date | None = None) -> CompanyFigur
                 )
             )
             .values("article_id", "article__number", "article__name", "article__unit")
-            .annotate(quantity=Sum("quantity"), revenue=Sum("base_amount"))
+            .annotate(
+                quantity=decimal_sum("quantity", QUANTITY_PLACES),
+                revenue=decimal_sum("base_amount", MONEY_PLACES),
+            )
             .order_by("-quantity", "article__number")
         )
         result.articles = list(articles[:LIST_LIMIT])

@@ -79,8 +79,46 @@ def test_a_missing_font_falls_back_to_helvetica_with_a_warning(settings):
     assert "Hallo Müller" in pdf_text(buffer.getvalue())
 
 
-def test_no_warning_when_the_font_is_there(settings, tmp_path):
-    font = tmp_path / "Some.ttf"
-    font.write_bytes(b"x")
+def test_a_file_that_is_no_font_falls_back_with_a_warning(settings, tmp_path):
+    font = tmp_path / "Broken.ttf"
+    font.write_bytes(b"not a font")
     settings.MERKUR_PDF_FONT = str(font)
+    assert not pdf_fonts.pdf_fonts().embedded
+    assert [warning.id for warning in pdf_fonts.check_fonts()] == ["merkur.W010"]
+
+
+@needs_dejavu
+def test_no_warning_when_the_font_is_usable():
     assert pdf_fonts.check_fonts() == []
+
+
+@needs_dejavu
+def test_another_font_file_is_drawn_when_the_setting_changes(settings):
+    def face(data: bytes) -> set[str]:
+        return {name.split("+")[-1] for name in font_names(data)}
+
+    buffer = io.BytesIO()
+    write_labels([{"address_block": "Łukasz"}], buffer, layout="3474")
+    assert "DejaVuSans" in face(buffer.getvalue())
+    settings.MERKUR_PDF_FONT = str(DEJAVU.with_name("DejaVuSerif.ttf"))
+    buffer = io.BytesIO()
+    write_labels([{"address_block": "Łukasz"}], buffer, layout="3474")
+    faces = face(buffer.getvalue())
+    assert "DejaVuSerif" in faces and "DejaVuSans" not in faces
+
+
+def test_a_broken_style_file_is_drawn_regular(settings, tmp_path):
+    if not DEJAVU.is_file():
+        pytest.skip("needs Debian's fonts-dejavu-core")
+    regular = tmp_path / "Mine.ttf"
+    regular.write_bytes(DEJAVU.read_bytes())
+    (tmp_path / "Mine-Bold.ttf").write_bytes(b"broken")
+    settings.MERKUR_PDF_FONT = str(regular)
+    fonts = pdf_fonts.pdf_fonts()
+    assert fonts.embedded
+    buffer = io.BytesIO()
+    PdfLetter("<b>Łukasz</b>", subject="Betreff", known=set()).render_one({}, buffer)
+    assert "Łukasz" in pdf_text(buffer.getvalue())
+    names = font_names(buffer.getvalue())
+    assert "/Helvetica-Bold" not in names
+    assert any(name.endswith("+DejaVuSans") for name in names)

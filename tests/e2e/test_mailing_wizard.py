@@ -135,7 +135,7 @@ def test_wizard_preview_start_and_counts(marketing_page, frozen_run, memory_mail
     labels = page.locator("#mailing-counts tbody th").all_inner_texts()
     with translation.override("de"):
         email_label, csv_label = str(Channel.EMAIL.label), str(Channel.DATASOURCE_CSV.label)
-        no_address = gettext("no e-mail address")
+        no_address = gettext("No e-mail address.")
         opted_out = gettext("objected to marketing (opt-out)")
     rows = {label: index for index, label in enumerate(labels)}
     email = counts_of(page, rows[email_label])

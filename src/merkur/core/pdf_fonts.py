@@ -7,10 +7,12 @@ DejaVu Sans from Debian's ``fonts-dejavu-core``. Bold, italic and bold italic ar
 files next to it named with the usual suffixes (``-Bold``, ``-Oblique`` or ``-Italic``,
 ``-BoldOblique`` or ``-BoldItalic``); a style without its file is drawn regular.
 Without a readable font the documents fall back to Helvetica, and ``check_fonts`` (a
-Django system check) warns.
+Django system check) warns; the choice holds for the life of the process (a font
+installed later is used after a restart).
 """
 
 import functools
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,21 +55,30 @@ def style_files(regular: Path) -> dict[str, Path]:
 
 @functools.cache
 def _load(regular: str) -> Fonts:
+    # ReportLab keeps the first font registered under a name: each file gets its own.
+    family = f"{FAMILY}-{hashlib.sha1(regular.encode(), usedforsecurity=False).hexdigest()[:8]}"
     try:
-        for style, path in style_files(Path(regular)).items():
-            pdfmetrics.registerFont(TTFont(FAMILY + style, str(path)))
+        pdfmetrics.registerFont(TTFont(family, regular))
     except (OSError, TTFError) as error:
         logger.warning("PDF font not usable (%s); falling back to Helvetica.", error)
         return Fonts(*HELVETICA, embedded=False)
+    for style, path in style_files(Path(regular)).items():
+        if not style:
+            continue
+        try:
+            pdfmetrics.registerFont(TTFont(family + style, str(path)))
+        except (OSError, TTFError) as error:  # that style is drawn regular
+            logger.warning("PDF font style not usable (%s); using the regular one.", error)
+            pdfmetrics.registerFont(TTFont(family + style, regular))
     # so that <b> and <i> in a letter's body find the styles
     pdfmetrics.registerFontFamily(
-        FAMILY,
-        normal=FAMILY,
-        bold=FAMILY + "-Bold",
-        italic=FAMILY + "-Italic",
-        boldItalic=FAMILY + "-BoldItalic",
+        family,
+        normal=family,
+        bold=family + "-Bold",
+        italic=family + "-Italic",
+        boldItalic=family + "-BoldItalic",
     )
-    return Fonts(FAMILY, FAMILY + "-Bold", embedded=True)
+    return Fonts(family, family + "-Bold", embedded=True)
 
 
 def pdf_fonts() -> Fonts:
@@ -77,11 +88,11 @@ def pdf_fonts() -> Fonts:
 
 @checks.register()
 def check_fonts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    if Path(settings.MERKUR_PDF_FONT).is_file():
+    if pdf_fonts().embedded:
         return []
     return [
         checks.Warning(
-            _("PDF letters, labels and lists fall back to Helvetica: font file not found: %(path)s")
+            _("PDF letters, labels and lists fall back to Helvetica: font not usable: %(path)s")
             % {"path": settings.MERKUR_PDF_FONT},
             hint=_(
                 "Install Debian's fonts-dejavu-core or set MERKUR_PDF_FONT to a TrueType "

@@ -15,7 +15,8 @@ and calling them again after a crash is safe):
   items become ``produced``, letters with a journal contact.
 - ``send_emails(mailing, sender=…)``: per pending item: mark it ``sending`` and
   commit, send with the throttled ``merkur.mailings.email.Sender`` (with the
-  person's unsubscribe link), mark it ``sent``/``failed``.
+  person's unsubscribe link), mark it ``sent``/``failed`` (committed with the claim
+  of the next item: one commit per message).
 - ``send_faxes(mailing, backend=…)``: the same for faxes (the PDF letter per
   recipient, through ``merkur.mailings.fax``).
 - ``fail_cut_off(mailing)``: an item found in ``sending`` when the job starts was
@@ -132,6 +133,7 @@ def create_items(mailing: Mailing) -> int:
 def mark_skips(mailing: Mailing) -> dict[str, int]:
     """Skip the items that must not or cannot go out, with the reason; counts by reason."""
     from merkur.companies.models import Person
+    from merkur.mailings.email.sender import NO_ADDRESS
 
     pending = MailingItem.objects.filter(mailing=mailing, state=ItemState.PENDING)
     now = timezone.now()
@@ -149,7 +151,7 @@ def mark_skips(mailing: Mailing) -> dict[str, int]:
         pending.filter(channel=Channel.EMAIL).filter(
             Q(person_id__isnull=True) | ~Q(person_id__in=with_email)
         ),
-        _("no e-mail address"),
+        str(NO_ADDRESS),
     )
     # The person's fax number, else the company's (numbers that cannot be dialled are
     # skipped when the fax is sent, with the reason).
@@ -445,10 +447,10 @@ def send_emails(
                 with transaction.atomic():
                     if unstored is not None:
                         _store_outcome(unstored)
-                        unstored = None
                     claimed = MailingItem.objects.filter(
                         pk=item.pk, state=ItemState.PENDING
                     ).update(state=ItemState.SENDING)
+                unstored = None  # committed (a failed claim rolled it back: kept for finally)
                 if not claimed:
                     continue
                 retryable = False
@@ -725,12 +727,15 @@ def record_contacts(mailing: Mailing, items: list[MailingItem], channel: str, *,
 
 
 def _set_contacts(items: list[MailingItem]) -> None:
-    """Store each item's ``contact_id``: one prepared statement run for all (psycopg
-    pipelines it), where ``bulk_update``'s ``CASE`` over 200 rows costs far more."""
-    table = connection.ops.quote_name(MailingItem._meta.db_table)
-    contact = connection.ops.quote_name(MailingItem._meta.get_field("contact").column)
+    """Store each item's ``contact_id``: one statement, run for each item with
+    ``executemany`` (psycopg sends them in a pipeline), where ``bulk_update``'s
+    ``CASE`` over 200 rows costs far more."""
+    quote = connection.ops.quote_name
+    table = quote(MailingItem._meta.db_table)
+    contact = quote(MailingItem._meta.get_field("contact").column)
+    key = quote(MailingItem._meta.pk.column)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {table} SET {contact} = %s WHERE id = %s",
+            f"UPDATE {table} SET {contact} = %s WHERE {key} = %s",
             [(item.contact_id, item.pk) for item in items],
         )

@@ -229,3 +229,70 @@ def test_an_item_another_worker_took_meanwhile_is_not_sent_again(people, sales_u
     counts = running.send_emails(mailing, sender=sender, by=sales_user)
     assert len(sender.sent) == 1 and counts == {"sent": 1, "failed": 0, "skipped": 0}
     assert MailingItem.objects.get(pk=items[1].pk).state == ItemState.SENDING
+
+
+def test_the_last_outcome_is_stored_when_the_job_is_cancelled(people, sales_user):
+    """The outcome of a message is stored with the claim of the next one; a stop in
+    between must still store it (and record the journal contact)."""
+    mailing = make_mailing(make_run(people[:2]), by=sales_user)
+    running.create_items(mailing)
+    sender = RecordingSender()
+    with pytest.raises(InterruptedError):
+        running.send_emails(
+            mailing, sender=sender, cancelled=lambda: len(sender.sent) == 1, by=sales_user
+        )
+    assert len(sender.sent) == 1
+    first, second = MailingItem.objects.filter(mailing=mailing).order_by("id")
+    assert (first.state, first.detail) == (ItemState.SENT, "250 ok")
+    assert first.contact_id is not None
+    assert second.state == ItemState.PENDING
+
+
+def test_a_server_lost_after_one_message_keeps_that_outcome_and_the_rest_pending(
+    people, sales_user
+):
+    from merkur.mailings.email import SenderError
+
+    mailing = make_mailing(make_run(people[:2]), by=sales_user)
+    running.create_items(mailing)
+
+    class OnceSender(RecordingSender):
+        def send(self, message):
+            if self.sent:
+                raise SenderError("535 login refused")
+            return super().send(message)
+
+    with pytest.raises(SenderError):
+        running.send_emails(mailing, sender=OnceSender(), by=sales_user)
+    first, second = MailingItem.objects.filter(mailing=mailing).order_by("id")
+    assert first.state == ItemState.SENT and first.contact_id is not None
+    assert second.state == ItemState.PENDING  # never left: may be sent once the server works
+
+
+def test_a_failing_claim_keeps_the_outcome_of_the_message_before(people, sales_user):
+    from django.db import DatabaseError
+
+    mailing = make_mailing(make_run(people[:2]), by=sales_user)
+    running.create_items(mailing)
+    sender = RecordingSender()
+    real_filter = MailingItem.objects.filter
+    claims = []
+
+    def failing_second_claim(*args, **kwargs):
+        if kwargs.get("state") == ItemState.PENDING and "pk" in kwargs:
+            claims.append(kwargs["pk"])
+            if len(claims) == 2:
+                raise DatabaseError("lock timeout")
+        return real_filter(*args, **kwargs)
+
+    from unittest import mock
+
+    with (
+        mock.patch.object(MailingItem.objects, "filter", side_effect=failing_second_claim),
+        pytest.raises(DatabaseError),
+    ):
+        running.send_emails(mailing, sender=sender, by=sales_user)
+    first, second = MailingItem.objects.filter(mailing=mailing).order_by("id")
+    assert len(sender.sent) == 1
+    assert first.state == ItemState.SENT and first.contact_id is not None
+    assert second.state == ItemState.PENDING

@@ -62,7 +62,14 @@ class Styles:
 @functools.cache
 def letter_styles(fonts: Fonts) -> Styles:
     """The paragraph styles of a letter's subject and body in ``fonts``."""
-    body = ParagraphStyle("body", fontName=fonts.regular, fontSize=10.5, leading=14, spaceAfter=10)
+    body = ParagraphStyle(
+        "body",
+        fontName=fonts.regular,
+        bulletFontName=fonts.regular,
+        fontSize=10.5,
+        leading=14,
+        spaceAfter=10,
+    )
     return Styles(
         body=body,
         subject=ParagraphStyle("subject", parent=body, fontName=fonts.bold, spaceAfter=18),

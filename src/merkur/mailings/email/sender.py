@@ -38,6 +38,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from merkur.env import email_settings
 from merkur.mailings.email.message import POLICY
@@ -305,6 +306,11 @@ def _close_quietly(connection: smtplib.SMTP) -> None:
 # --- who may receive a marketing e-mail ------------------------------------------------
 
 
+# The reason for a recipient without an address, also given set-based by
+# ``running.mark_skips``: one text for one cause.
+NO_ADDRESS = gettext_lazy("No e-mail address.")
+
+
 def skip_reason(row: dict) -> str | None:
     """Why this recipient row gets no e-mail, or ``None`` if it may get one.
 
@@ -323,7 +329,7 @@ def skip_reason(row: dict) -> str | None:
         }
     address = (row.get("person_email") or "").strip()
     if not address:
-        return _("No e-mail address.")
+        return str(NO_ADDRESS)
     try:
         validate_email(address)
     except ValidationError:

@@ -483,6 +483,7 @@ def routes(pk: int) -> list[tuple[str, str]]:
         ("post", f"/{pk}/run"),
         ("get", f"/{pk}/refused-rows"),
         ("get", f"/{pk}/refused-rows/csv"),
+        ("get", f"/{pk}/duplicates"),
     ]
 
 
@@ -515,3 +516,190 @@ def test_somebody_elses_import_is_404_but_administrators_see_it(uploaded, market
 def test_anonymous_callers_get_401(db):
     assert Client().get(URL).status_code == 401
     assert Client().post(URL, {"file": SimpleUploadedFile("a.csv", FILE)}).status_code == 401
+
+
+# --- review fixes -------------------------------------------------------------------------------
+
+
+def test_the_api_modules_use_no_private_view_helpers():
+    """The API shares the screens' steps through ``importing.services``, not the views."""
+    import ast
+    from pathlib import Path
+
+    from merkur.transfer import importing
+
+    folder = Path(importing.__file__).parent
+    for name in ("api.py", "api_services.py", "api_schemas.py"):
+        tree = ast.parse((folder / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert node.module != "merkur.transfer.importing.views", name
+                assert not any(alias.name.startswith("_") for alias in node.names), name
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"mapping": {"Firma": "company.name"}},
+        {"encoding": "utf-8"},
+        {"separator": ","},
+        {"quotechar": "'"},
+        {"has_header": False},
+        {"profile": "Händler"},
+    ],
+)
+def test_changing_the_reading_of_a_gone_file_is_409(api, uploaded, sales_user, body):
+    mapping = {"version": 1, "headers": ["Firma"], "rules": []}
+    ImportProfile.objects.create(name="Händler", owner=sales_user, mapping=mapping)
+    record = AddressImport.objects.get()
+    before = record.options
+    record.stored_path.unlink()
+    response = api.patch(f"/{uploaded['id']}", body)
+    assert response.status_code == 409, response.content
+    assert response.json()["detail"] == "The uploaded file is gone; upload it again."
+    assert AddressImport.objects.get().options == before
+    # What does not read the file still changes.
+    assert api.patch(f"/{uploaded['id']}", {"mode": "good_rows"}).status_code == 200
+
+
+def test_a_new_dry_run_after_a_refused_run_drops_the_old_result(api, uploaded):
+    url = f"/{uploaded['id']}"
+    api.post(f"{url}/dry-run")
+    work()
+    api.post(f"{url}/run")
+    work()
+    refused = api.get(url).json()
+    assert (refused["status"], refused["result"]["refused"]) == ("refused", 1)
+    assert refused["finished_at"] is not None
+    # Without the e-mail column line 4 is no longer bad.
+    assert api.patch(url, {"mapping": {"E-Mail": ""}}).status_code == 200
+    assert api.post(f"{url}/dry-run").status_code == 202
+    queued = api.get(url).json()
+    assert (queued["result"], queued["finished_at"]) == (None, None)
+    work()
+    checked = api.get(url).json()
+    assert (checked["status"], checked["dry_run"]["refused"]) == ("checked", 0)
+    assert (checked["result"], checked["finished_at"]) == (None, None)
+    rows = api.get(f"{url}/refused-rows").json()
+    assert (rows["count"], rows["items"]) == (0, [])
+
+
+def test_a_header_with_an_equals_sign_maps_by_name(api):
+    data = b"Firma;a=b;Ort\nAlpha GmbH;x;Berlin\n"
+    url = f"/{api.upload(data).json()['id']}"
+    response = api.patch(url, {"mapping": {"a=b": "company.name2"}})
+    assert response.status_code == 200, response.content
+    assert fields_of(response.json())["a=b"] == "company.name2"
+    response = api.patch(url, {"mapping": {"a=b": "company.colour"}})
+    assert response.json()["errors"]["mapping"] == [
+        "company.colour is not a field an address import can fill."
+    ]
+    response = api.patch(url, {"mapping": {"a=c": "company.name"}})
+    assert response.json()["errors"]["mapping"] == ["The file has no column “a=c”."]
+
+
+def test_the_list_loads_the_jobs_of_a_page_in_one_query(api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get("")
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    def add_import_with_job() -> None:
+        answer = api.upload().json()
+        assert api.post(f"/{answer['id']}/dry-run").status_code == 202
+
+    add_import_with_job()
+    one = queries()
+    for _n in range(3):
+        add_import_with_job()
+    assert queries() == one
+    listed = api.get("").json()["items"]
+    assert len(listed) == 4
+    assert all(item["job"]["status"] == "queued" for item in listed)
+
+
+def test_a_second_start_of_the_same_run_is_409(api, uploaded, monkeypatch):
+    """Two requests that both saw the import checked: the second one finds it claimed."""
+    from merkur.transfer.importing import api as module
+
+    url = f"/{uploaded['id']}"
+    api.post(f"{url}/dry-run")
+    work()
+    seen = AddressImport.objects.get()  # what the second request read before the first ran
+    assert api.post(f"{url}/run").status_code == 202
+    monkeypatch.setattr(module, "_import", lambda request, import_id: seen)
+    for path in ("/run", "/dry-run"):
+        response = api.post(f"{url}{path}")
+        assert response.status_code == 409, response.content
+        assert response.json()["detail"] == "The import is running; wait until it has finished."
+    assert Job.objects.count() == 2  # the dry run and one run
+
+
+def test_a_change_from_a_stale_read_does_not_undo_a_start(api, uploaded, monkeypatch):
+    from merkur.transfer.importing import api as module
+
+    url = f"/{uploaded['id']}"
+    seen = AddressImport.objects.get()  # read before the dry run below was started
+    assert api.post(f"{url}/dry-run").status_code == 202
+    monkeypatch.setattr(module, "_import", lambda request, import_id: seen)
+    response = api.patch(url, {"similarity": 95})
+    assert response.status_code == 409, response.content
+    stored = AddressImport.objects.get()
+    assert (stored.status, stored.job_id) == ("queued", Job.objects.get().pk)
+    assert stored.options["similarity"] == 88
+
+
+def duplicates_file() -> bytes:
+    return FILE + "N-2;Schmidt AG;Am Markt 3;04109;Leipzig;Eva;Schmidt;\r\n".encode("cp1252")
+
+
+def test_the_dry_runs_duplicates_are_listed_with_their_decision(api):
+    known = make_company(name="Müller Bau GmbH", number="K-1")
+    url = f"/{api.upload(duplicates_file()).json()['id']}"
+    assert api.get(f"{url}/duplicates").json()["items"] == []  # no dry run yet
+    api.post(f"{url}/dry-run")
+    work()
+    listed = api.get(f"{url}/duplicates").json()
+    assert (listed["count"], listed["count_exact"]) == (2, True)
+    first, second = listed["items"]
+    assert first == {
+        "line": 2,
+        "name": "Müller Bau GmbH",
+        "person": "Hans Müller",
+        "place": "80331 München",
+        "rule": "number",
+        "rule_label": "Same customer number",
+        "matched": {"kind": "company", "id": known.pk, "name": "Müller Bau GmbH", "person": None},
+        "action": "skip",
+        "decision": "skip",
+        "row_decision": None,
+    }
+    assert (second["line"], second["rule"], second["action"]) == (5, "file", "skip")
+    assert second["matched"] == {"kind": "line", "id": 3, "name": "", "person": None}
+    # The lines are the ones row_decisions takes.
+    api.patch(url, {"decisions": {"file": "update"}, "row_decisions": {"2": "update"}})
+    listed = api.get(f"{url}/duplicates").json()["items"]
+    assert [(row["decision"], row["row_decision"]) for row in listed] == [
+        ("update", "update"),
+        ("update", None),
+    ]
+    assert [row["action"] for row in listed] == ["skip", "skip"]  # the dry run's, until rerun
+    page = api.get(f"{url}/duplicates", limit=1).json()
+    assert [row["line"] for row in page["items"]] == [2]
+    after = api.get(f"{url}/duplicates", limit=1, cursor=page["next_cursor"]).json()
+    assert ([row["line"] for row in after["items"]], after["next_cursor"]) == ([5], None)
+    bad = api.get(f"{url}/duplicates", cursor="x:1")
+    assert bad.status_code == 400
+
+
+def test_the_api_describes_the_refused_rows_with_the_kept_number(api):
+    from merkur.transfer.importing.result import KEPT
+
+    schema = Client().get("/api/v1/openapi.json").json()
+    described = schema["paths"]["/api/v1/imports/{import_id}/refused-rows"]["get"]["description"]
+    assert f"The first {KEPT} are listed" in described
+    assert "/api/v1/imports/{import_id}/duplicates" in schema["paths"]

@@ -125,3 +125,22 @@ def test_files_that_cannot_be_read_fail_with_one_line(write, tmp_path, db):
     binary.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 20)
     with pytest.raises(CommandError, match="not a text file"):
         command(binary)
+
+
+def test_a_header_read_with_null_characters_fails_with_one_line(write, db):
+    path = write("Firma;Ort\nAlpha;Köln\n", encoding="utf-16-le")
+    with pytest.raises(CommandError) as failure:
+        command(path, "--encoding", "utf-8")
+    assert "the header has null characters; choose another encoding" in str(failure.value)
+    assert not AddressImport.objects.exists()
+
+
+def test_map_changes_a_profiles_mapping(write, admin_user):
+    header = ["Kunde", "Anschrift", "Postleitzahl", "Stadt", "Telefon"]
+    mapping = mapping_for(header, {0: "company.name"})
+    ImportProfile.objects.create(name="Händler X", owner=admin_user, mapping=mapping.to_dict())
+    path = write("Anschrift;Kunde;Stadt;Postleitzahl;Telefon;Zusatz\n"
+                 "Ring 1;Alpha GmbH;Berlin;10115;030 1234;Werk 2\n")  # fmt: skip
+    command(path, "--profile", "Händler X", "--map", "Zusatz=company.name2", "--map", "Telefon=")
+    company = Company.objects.get()
+    assert (company.name, company.name2, company.phone) == ("Alpha GmbH", "Werk 2", "")

@@ -249,3 +249,74 @@ def test_a_profile_chosen_at_upload_maps_the_columns(client, sales_user):
 
 def test_deleting_a_profile_with_other_digits_is_a_404(client):
     assert client.post(reverse("transfer:import_profiles"), {"delete": "²"}).status_code == 404
+
+
+IMPORT_NOW = {"import": "1", "rule_number": "skip", "rule_email": "skip", "rule_name": "skip",
+              "rule_file": "skip"}  # fmt: skip
+
+
+# --- review fixes -------------------------------------------------------------------------------
+
+
+def test_a_header_read_with_null_characters_is_refused_on_the_settings_screen(client):
+    # UTF-16 read as UTF-8: PostgreSQL cannot store the null characters of the header.
+    upload(client, "Firma;Ort\nAlpha;Köln\n".encode("utf-16-le"))
+    record = AddressImport.objects.get()
+    url = reverse("transfer:import_settings", args=[record.pk])
+    response = client.post(url, {"apply_reading": "1", "encoding": "utf-8", "delimiter": ";",
+                                 "quotechar": '"', "has_header": "yes"}, follow=True)  # fmt: skip
+    assert response.status_code == 200
+    assert (
+        "Read as utf-8 the header has null characters; choose another encoding."
+        in response.content.decode()
+    )
+    record.refresh_from_db()
+    assert record.options["detection"]["encoding"] == "utf-16-le"
+
+
+def test_a_gone_file_sends_the_settings_screen_to_the_import_with_a_message(client, uploaded):
+    uploaded.stored_path.unlink()
+    url = reverse("transfer:import_settings", args=[uploaded.pk])
+    before = uploaded.options
+    for data in (None, {"apply_reading": "1", "encoding": "utf-8", "delimiter": ",",
+                        "quotechar": '"', "has_header": "yes"}):  # fmt: skip
+        response = client.post(url, data, follow=True) if data else client.get(url, follow=True)
+        assert response.redirect_chain[-1][0] == uploaded.get_absolute_url()
+        assert "The uploaded file is gone; upload it again." in response.content.decode()
+    uploaded.refresh_from_db()
+    assert uploaded.options == before
+
+
+def test_a_new_dry_run_after_a_refused_run_shows_the_dry_run(client):
+    upload(client, FILE + "X-3;Kaputt;Weg 1;12345;Berlin;;Y;y@\r\n".encode("cp1252"))
+    record = AddressImport.objects.get()
+    url = reverse("transfer:import_settings", args=[record.pk])
+    client.post(url, settings_data(record))
+    work()
+    client.post(reverse("transfer:import_decide", args=[record.pk]), IMPORT_NOW)
+    work()
+    record.refresh_from_db()
+    assert record.status == "refused"
+    # Without the e-mail column the bad row is good: check again.
+    assert client.post(url, settings_data(record, column_7="")).status_code == 302
+    work()
+    record.refresh_from_db()
+    assert (record.status, record.result, record.finished_at) == ("checked", {}, None)
+    page = client.get(record.get_absolute_url()).content.decode()
+    assert "Dry run: what would happen" in page
+    assert 'id="bad-rows"' not in page
+
+
+def test_a_second_start_from_a_stale_page_is_refused(client, uploaded, monkeypatch):
+    """Two submits that both saw the import checked: the second finds it claimed."""
+    from merkur.transfer.importing import views
+
+    client.post(reverse("transfer:import_settings", args=[uploaded.pk]), settings_data(uploaded))
+    work()
+    seen = AddressImport.objects.get()
+    decide = reverse("transfer:import_decide", args=[uploaded.pk])
+    assert client.post(decide, IMPORT_NOW).status_code == 302
+    monkeypatch.setattr(views, "get_import_for", lambda request, pk: seen)
+    response = client.post(decide, IMPORT_NOW, follow=True)
+    assert "The import is running; wait until it has finished." in response.content.decode()
+    assert Job.objects.count() == 2  # the dry run and one run

@@ -6,7 +6,8 @@ answers what was detected (encoding, separator, header) with the suggested
 mapping; ``PATCH /imports/{id}`` changes reading, mapping and options;
 ``POST /imports/{id}/dry-run`` and ``/run`` start the background job (202 with
 the job to poll, ``GET /jobs/{id}``). The outcome — counts, refused rows with
-line, column, value and reason, the refused rows as CSV — is on the import.
+line, column, value and reason, the refused rows as CSV, the dry run's
+duplicates to decide on — is on the import.
 Like the screens every route needs ``EDIT_RECORDS``; an import is seen by its
 uploader and administrators (404 for others). Bad input answers 4xx with a
 message per field (``file``, ``mapping``, ``link.reference`` …).
@@ -30,6 +31,7 @@ from merkur.transfer.importing import api_schemas as schemas
 from merkur.transfer.importing import api_services as services
 from merkur.transfer.importing import records
 from merkur.transfer.importing.api_schemas import (
+    DuplicatePage,
     FieldOut,
     ImportOut,
     ImportPage,
@@ -40,7 +42,16 @@ from merkur.transfer.importing.api_schemas import (
     StartOut,
     UploadIn,
 )
-from merkur.transfer.importing.views import BUSY, PREVIEW_ROWS, _start
+from merkur.transfer.importing.prepare import FileGone
+from merkur.transfer.importing.result import KEPT
+from merkur.transfer.importing.services import (
+    BUSY,
+    PREVIEW_ROWS,
+    Conflict,
+    jobs_of,
+    locked,
+    start,
+)
 from merkur.transfer.models import AddressImport, ImportProfile
 from merkur.transfer.models.imports import ImportStatus
 
@@ -66,10 +77,17 @@ def _import(request: HttpRequest, import_id: int) -> AddressImport:
 
 
 def _not_busy(record: AddressImport) -> None:
-    if record.status in BUSY:
-        raise HttpError(409, _("The import is running; wait until it has finished."))
-    if record.status == ImportStatus.DONE:
-        raise HttpError(409, _("This file has been imported; upload it again to repeat."))
+    reason = locked(record)
+    if reason:
+        raise HttpError(409, reason)
+
+
+def _start(record: AddressImport, user, *, dry_run: bool):
+    """Claim and queue the run; 409 if another request started it meanwhile."""
+    try:
+        return start(record, user, dry_run=dry_run)
+    except Conflict as error:
+        raise HttpError(409, str(error)) from None
 
 
 def _changes(payload: Schema) -> dict:
@@ -104,7 +122,10 @@ def list_imports(request: HttpRequest, query: Query[ImportQuery]):
     imports = services.visible_imports(request.auth)
     if query.status:
         imports = imports.filter(status=query.status)
-    return paginate(imports, IMPORT_ORDERING, page=query, serialize=schemas.import_summary)
+    page = paginate(imports, IMPORT_ORDERING, page=query, serialize=lambda record: record)
+    jobs = jobs_of(page["items"])  # one query for the page, not one per import
+    page["items"] = [schemas.import_summary(record, jobs) for record in page["items"]]
+    return page
 
 
 @router.post(
@@ -187,13 +208,17 @@ def get_import(request: HttpRequest, import_id: int):
     summary="Change an import's reading, mapping and options",
     description="Only the fields sent change. A checked import goes back to `uploaded` "
     "(check it again) unless only `decisions`/`row_decisions` changed. 409 while its job "
-    "runs and once it is imported.",
+    "runs, once it is imported, and for a change that reads the file (reading, `mapping`, "
+    "`profile`) when the uploaded file is gone.",
 )
 def update_import(request: HttpRequest, import_id: int, payload: SettingsIn):
     record = _import(request, import_id)
     _not_busy(record)
-    with transaction.atomic():
-        services.change_settings(record, _changes(payload), request.auth)
+    try:
+        with transaction.atomic():
+            services.change_settings(record, _changes(payload), request.auth)
+    except (FileGone, Conflict) as error:
+        raise HttpError(409, str(error)) from None
     return schemas.import_out(record)
 
 
@@ -265,12 +290,36 @@ def _cursor_line(cursor: str) -> tuple[str, int]:
     response={200: RefusedPage, **LIST_ERRORS, 404: ErrorOut},
     summary="List an import's refused rows",
     description="Of the real run once it ran, else of the dry run: line, and per problem "
-    "the column, its value and the reason. The first 500 are listed; the CSV has all.",
+    f"the column, its value and the reason. The first {KEPT} are listed; the CSV has all.",
 )
 def list_refused_rows(request: HttpRequest, import_id: int, query: Query[PageQuery]):
     record = _import(request, import_id)
     run = services.last_run(record)
     rows = sorted(run.get("bad", []), key=lambda row: row["line"])
+    return _line_page(rows, query) | {
+        "count": run.get("actions", {}).get("refuse", 0),
+        "count_exact": True,
+        "listed": len(rows),
+    }
+
+
+@router.get(
+    "/{int:import_id}/duplicates",
+    response={200: DuplicatePage, **LIST_ERRORS, 404: ErrorOut},
+    summary="List the dry run's duplicates",
+    description="The rows the last dry run found to match an existing company (by customer "
+    "number, e-mail address or similar name) or an earlier row of the file, as the screen "
+    "lists them to decide on: the line (the key of `row_decisions` in `PATCH`), the row, the "
+    "rule, what it matched, what the dry run did and the decision that applies now. The "
+    f"first {KEPT} are kept.",
+)
+def list_duplicates(request: HttpRequest, import_id: int, query: Query[PageQuery]):
+    rows = services.duplicates_of(_import(request, import_id))
+    return _line_page(rows, query) | {"count": len(rows), "count_exact": len(rows) < KEPT}
+
+
+def _line_page(rows: list[dict], query: PageQuery) -> dict:
+    """One page of ``rows`` (sorted by line), the cursor being a line."""
     if query.cursor:
         direction, line = _cursor_line(query.cursor)
         if direction == "n":
@@ -286,9 +335,6 @@ def list_refused_rows(request: HttpRequest, import_id: int, query: Query[PageQue
         "items": page,
         "next_cursor": f"n:{page[-1]['line']}" if page and more_after else None,
         "previous_cursor": f"p:{page[0]['line']}" if page and more_before else None,
-        "count": run.get("actions", {}).get("refuse", 0),
-        "count_exact": True,
-        "listed": len(rows),
     }
 
 

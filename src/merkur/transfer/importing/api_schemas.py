@@ -22,7 +22,7 @@ from merkur.transfer.importing.options import (
     RULES,
 )
 from merkur.transfer.importing.prepare import columns_of
-from merkur.transfer.importing.views import _job_of, _preview
+from merkur.transfer.importing.services import job_of, preview_of
 from merkur.transfer.models import AddressImport, ImportProfile
 from merkur.transfer.models.imports import ImportStatus
 from merkur.transfer.sniff import DELIMITERS, ENCODINGS, Detection, display_encoding
@@ -228,6 +228,42 @@ class RefusedPage(Schema):
     listed: int = Field(..., description="How many of them are listed here; the CSV has all.")
 
 
+class MatchedOut(Schema):
+    kind: Literal["company", "line"] = Field(
+        ..., description="An existing company, or an earlier line of the file."
+    )
+    id: int = Field(..., description="The company's id, or the line's number.")
+    name: str = Field(..., description="The company's name (empty for a line).")
+    person: int | None = Field(..., description="The existing person the row matched, if any.")
+
+
+class DuplicateRowOut(Schema):
+    line: int = Field(..., description="Line of the file: the key of `row_decisions`.")
+    name: str = Field(..., description="The row's company name.")
+    person: str = Field(..., description="The row's person.")
+    place: str = Field(..., description="The row's postal code and city.")
+    rule: Rule
+    rule_label: str
+    matched: MatchedOut | None
+    action: str = Field(
+        ...,
+        description="What the dry run did with the row: `skip`, `update`, `create`, `add` "
+        "(its person joins the company an earlier row creates) or `refuse`.",
+    )
+    decision: Action = Field(
+        ..., description="The decision that applies now: the line's own, else the rule's."
+    )
+    row_decision: Action | None = Field(..., description="The line's own decision, if any.")
+
+
+class DuplicatePage(Schema):
+    items: list[DuplicateRowOut]
+    next_cursor: str | None
+    previous_cursor: str | None
+    count: int = Field(..., description="The duplicates the dry run kept.")
+    count_exact: bool = Field(..., description="False if the dry run found more than it kept.")
+
+
 class FieldOut(Schema):
     key: str
     label: str
@@ -292,7 +328,9 @@ def job_ref(job) -> dict | None:
     }
 
 
-def import_summary(record: AddressImport) -> dict:
+def import_summary(record: AddressImport, jobs: dict | None = None) -> dict:
+    """``jobs``: the page's jobs by id (``services.jobs_of``), else the job is read."""
+    job = job_of(record, jobs)  # first: a failed job fails the record
     base = f"/api/v1/imports/{record.pk}"
     bad_rows = record.bad_rows_path
     return {
@@ -307,7 +345,7 @@ def import_summary(record: AddressImport) -> dict:
         "profile": {"id": record.profile.pk, "name": record.profile.name}
         if record.profile
         else None,
-        "job": job_ref(_job_of(record)),
+        "job": job_ref(job),
         "dry_run": counts(record.dry_run),
         "result": counts(record.result),
         "message": record.message,
@@ -334,7 +372,7 @@ def import_out(record: AddressImport) -> dict:
     draft = record.options or {}
     detection = Detection.from_dict(draft.get("detection") or record.detection)
     if record.stored_path.exists():
-        shown = _preview(record, detection)
+        shown = preview_of(record, detection)
     else:  # the data folder was cleaned up behind our back
         shown = {"samples": [], "error": _("The uploaded file is gone; upload it again.")}
     try:

@@ -1,12 +1,10 @@
 """The steps of an address import that the API takes in one request and the screens in forms.
 
-Uploading, applying a profile, the preview, starting a job and following it are
-the screens' own functions (``views._prepare``, ``_preview``, ``_start``,
-``_job_of``), used here as they are. What the screens do inside their forms —
-re-reading the file with another encoding or separator, changing the mapping
-column by column, checking a link target — is here, in the API's terms: a dict
-of changes in, the import's draft options changed or a ``ValidationError``
-naming the fields.
+Preparing an upload, the preview, starting a job and following it are shared
+with the screens (``services``); reading the file again and changing the
+mapping with the screens and the CLI (``prepare.reread``, ``remap``). Here they
+are in the API's terms: a dict of changes in, the import's draft options
+changed or a ``ValidationError`` naming the fields.
 """
 
 from django.core.exceptions import ValidationError
@@ -17,20 +15,23 @@ from merkur.transfer.importing import links
 from merkur.transfer.importing.countries import country_code
 from merkur.transfer.importing.options import (
     ALL_OR_NOTHING,
+    DEFAULT_ACTION,
     DEFAULT_SIMILARITY,
     REQUIRED_TARGETS,
+    RULE_LABELS,
     ImportOptions,
     OptionsError,
     mapped_targets,
 )
 from merkur.transfer.importing.prepare import (
-    columns_of,
+    FileGone,
+    check_target,
+    column_index,
     header_of,
-    mapping_for,
-    parse_map_arguments,
+    remap,
+    reread,
 )
-from merkur.transfer.importing.views import _prepare as prepare_upload
-from merkur.transfer.importing.views import _preview as preview_of
+from merkur.transfer.importing.services import prepare_upload, preview_of, save_settings
 from merkur.transfer.models import AddressImport, ImportProfile
 from merkur.transfer.models.imports import ImportStatus
 from merkur.transfer.reading import ReadError
@@ -44,6 +45,8 @@ DECISIONS = ("decisions", "row_decisions")
 PLAIN = ("mode", "roles", "number_format", "date_format", "similarity", "link_matches")
 # The draft's keys that come from the file and a profile, not from the other settings.
 FROM_FILE = ("detection", "mapping", "number_format", "date_format")
+# The changes that read the file.
+READS_FILE = ("profile", *READING, "mapping")
 
 
 def find_profile(user, reference) -> ImportProfile:
@@ -108,8 +111,11 @@ def change_settings(record: AddressImport, changes: dict, user) -> None:
     A checked import goes back to "uploaded" unless only decisions changed: its
     dry run no longer says what the real run would do. Call inside a
     transaction: applying a profile saves the record before a later change may
-    be refused.
+    be refused. ``FileGone`` if a change needs the file and it is gone,
+    ``services.Conflict`` if a job was started meanwhile.
     """
+    if any(key in changes for key in READS_FILE) and not record.stored_path.exists():
+        raise FileGone()
     if "profile" in changes:
         kept = {k: v for k, v in (record.options or {}).items() if k not in FROM_FILE}
         prepare(record, profile=find_profile(user, changes["profile"]), reading={})
@@ -148,39 +154,22 @@ def change_settings(record: AddressImport, changes: dict, user) -> None:
     stale = set(changes) - {*DECISIONS, "replace_mapping"}
     if stale and record.status == ImportStatus.CHECKED:
         record.status = ImportStatus.UPLOADED
-    record.save()
+    save_settings(record)
 
 
 def _reread(record: AddressImport, draft: dict, reading: dict) -> None:
-    """Read the file with the user's encoding, separator, quote or header choice.
-
-    As the reading form of the settings screen: the mapping stays if the header
-    row reads the same, else the new header gets the suggested one.
-    """
+    """Read the file with the user's encoding, separator, quote or header choice
+    (``prepare.reread``, as the settings screen's reading form)."""
     detection = Detection.from_dict(draft.get("detection") or record.detection)
     values = {READING[key]: value for key, value in reading.items()}
     try:
-        header = header_of(record.stored_path, detection)
-        changed = detection.override(**values)
-        new_header = header_of(record.stored_path, changed)
+        changed, mapping = reread(record.stored_path, detection, values, draft.get("mapping"))
+    except FileGone:
+        raise
     except (ReadError, InvalidDetection) as error:
         raise ValidationError({next(iter(reading)): [str(error)]}) from None
-    _check_header(new_header, changed.encoding, next(iter(reading)))
-    if changed == detection:
-        return
-    keep = new_header == header and draft.get("mapping")
     draft["detection"] = changed.to_dict()
-    draft["mapping"] = (Mapping.from_dict(keep) if keep else mapping_for(new_header)).to_dict()
-
-
-def _check_header(header, encoding: str, field: str) -> None:
-    """Refuse a header with null characters (UTF-16 read as UTF-8): PostgreSQL cannot store
-    it. Sniffing refuses null bytes, so only a chosen encoding gets here."""
-    if any("\x00" in name for name in header or ()):
-        message = _(
-            "Read as %(encoding)s the header has null characters; choose another encoding."
-        ) % {"encoding": encoding}
-        raise ValidationError({field: [message]})
+    draft["mapping"] = mapping
 
 
 def _remap(record: AddressImport, draft: dict, columns: dict, *, replace: bool) -> Mapping:
@@ -189,20 +178,20 @@ def _remap(record: AddressImport, draft: dict, columns: dict, *, replace: bool) 
     detection = Detection.from_dict(draft["detection"])
     try:
         header = header_of(record.stored_path, detection)
+    except FileGone:
+        raise
     except ReadError as error:
         raise MappingError(str(error)) from None
     width = max(len(header or []), preview_of(record, detection)["width"])
-    chosen = {} if replace else columns_of(Mapping.from_dict(draft["mapping"]))
+    chosen = {}
     for name, target in columns.items():
-        found = parse_map_arguments([f"{name}={target or ''}"], header)
-        index, field = next(iter(found.items()))
+        target = (target or "").strip()
+        check_target(target)
+        index = column_index(name.strip(), header)
         if index >= width:
             raise MappingError(_("The file has no column “%(name)s”.") % {"name": name})
-        if field:
-            chosen[index] = field
-        else:
-            chosen.pop(index, None)
-    return Mapping.from_columns(chosen, header)
+        chosen[index] = target
+    return remap(None if replace else Mapping.from_dict(draft["mapping"]), chosen, header)
 
 
 def link_errors(link: dict) -> dict[str, list[str]]:
@@ -250,6 +239,39 @@ def _options_field(draft: dict) -> str:
 def last_run(record: AddressImport) -> dict:
     """The outcome the screens show: the real run's once it ran, else the dry run's."""
     return record.result or record.dry_run or {}
+
+
+def duplicates_of(record: AddressImport) -> list[dict]:
+    """The rows the dry run found duplicates of, as the screen's duplicates step lists
+    them: the row, the rule, what it matched, what the dry run did with it and the
+    decision that applies now (the line's own, else the rule's)."""
+    current = settings_of(record)
+    rows = []
+    for match in (record.dry_run or {}).get("matches", []):
+        line, rule = match["line"], match["rule"]
+        own = current["row_decisions"].get(str(line))
+        if match.get("company"):
+            matched = {"kind": "company", "id": match["company"], "name": match["company_name"]}
+        elif match.get("refers_to"):
+            matched = {"kind": "line", "id": match["refers_to"], "name": ""}
+        else:
+            matched = None
+        if matched is not None:
+            matched["person"] = match.get("person")
+        row = match.get("row") or {}
+        rows.append(
+            {
+                "line": line,
+                **{key: row.get(key, "") for key in ("name", "person", "place")},
+                "rule": rule,
+                "rule_label": str(RULE_LABELS.get(rule, rule)),
+                "matched": matched,
+                "action": match["action"],
+                "decision": own or current["decisions"].get(rule) or DEFAULT_ACTION,
+                "row_decision": own,
+            }
+        )
+    return sorted(rows, key=lambda row: row["line"])
 
 
 def visible_imports(user):

@@ -92,6 +92,8 @@ def run_recorded(
     if dry_run:
         record.dry_run = summary
         record.status = ImportStatus.FAILED if result.failure else ImportStatus.CHECKED
+        # An earlier real run (refused, failed) no longer says what happens.
+        record.result, record.finished_at = {}, None
     else:
         record.result = summary
         record.finished_at = timezone.now()

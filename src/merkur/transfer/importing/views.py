@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from merkur.core.roles import Capability, Role, role_of
 from merkur.core.views import capability_required
 from merkur.transfer.columns import Mapping, MappingError
-from merkur.transfer.importing import records
+from merkur.transfer.importing import records, services
 from merkur.transfer.importing.forms import (
     DecisionsForm,
     ReadingForm,
@@ -37,16 +37,15 @@ from merkur.transfer.importing.options import (
     ImportOptions,
     OptionsError,
 )
-from merkur.transfer.importing.prepare import columns_of, detect, header_of, mapping_for
+from merkur.transfer.importing.prepare import FileGone, columns_of, mapping_for, reread
+from merkur.transfer.importing.services import BUSY, Conflict, job_of, preview_of, start
 from merkur.transfer.models import AddressImport, ImportProfile
 from merkur.transfer.models.imports import ImportStatus
-from merkur.transfer.reading import ReadError, preview
+from merkur.transfer.reading import ReadError
 from merkur.transfer.sniff import Detection, InvalidDetection, display_encoding
 
 EDIT = Capability.EDIT_RECORDS
-PREVIEW_ROWS = 8
 LISTED = 50
-BUSY = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 def get_import_for(request: HttpRequest, pk: int) -> AddressImport:
@@ -72,7 +71,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(error))
         else:
             try:
-                _prepare(record, form.cleaned_data["profile"])
+                services.prepare_upload(record, form.cleaned_data["profile"])
             except (ReadError, InvalidDetection, MappingError) as error:
                 records.delete_import(record)
                 form.add_error("file", str(error))
@@ -91,37 +90,6 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _prepare(record: AddressImport, profile: ImportProfile | None) -> None:
-    """Detect how the file is written and suggest (or take the profile's) mapping."""
-    overrides = profile.reading_options() if profile else {}
-    found = detect(record.stored_path)
-    detection = found
-    reading = {k: overrides[k] for k in ("encoding", "delimiter", "has_header") if k in overrides}
-    if reading:
-        detection = found.override(**reading)
-    header = header_of(record.stored_path, detection)
-    if profile is not None:
-        mapping = Mapping.from_dict(profile.mapping)
-        mapping = mapping.rebind(header) if header is not None else mapping
-    else:
-        mapping = mapping_for(header)
-    record.detection = {
-        **found.to_dict(),
-        "columns": found.columns,
-        "confidence": found.confidence,
-        "notes": list(found.notes),
-    }
-    draft = {"detection": detection.to_dict(), "mapping": mapping.to_dict()}
-    if profile is not None:
-        draft |= {
-            "number_format": profile.number_format,
-            "date_format": profile.date_format,
-        }
-    record.options = draft
-    record.profile = profile
-    record.save()
-
-
 # --- 2. reading and mapping ------------------------------------------------------------------
 
 
@@ -129,11 +97,14 @@ def _prepare(record: AddressImport, profile: ImportProfile | None) -> None:
 @require_http_methods(["GET", "POST"])
 def import_settings(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_import_for(request, pk)
-    if record.status in (*BUSY, ImportStatus.DONE):
+    if services.locked(record):
+        return redirect(record)
+    if not record.stored_path.exists():  # the data folder was cleaned up behind our back
+        messages.error(request, str(FileGone()))
         return redirect(record)
     draft = record.options or {}
     detection = Detection.from_dict(draft.get("detection") or record.detection)
-    shown = _preview(record, detection)
+    shown = preview_of(record, detection)
     header = shown["header"]
     reading_form = ReadingForm(
         request.POST if "apply_reading" in request.POST else None,
@@ -144,17 +115,18 @@ def import_settings(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if reading_form.is_bound and reading_form.is_valid():
         try:
-            changed = detection.override(**reading_form.detection_values())
-            new_header = header_of(record.stored_path, changed)
+            changed, mapping = reread(
+                record.stored_path,
+                detection,
+                reading_form.detection_values(),
+                draft.get("mapping"),
+            )
         except (ReadError, InvalidDetection) as error:
             messages.error(request, str(error))
-            changed, new_header = detection, header
-        if changed != detection:
-            mapping = Mapping.from_dict(draft.get("mapping")) if new_header == header else None
-            draft["detection"] = changed.to_dict()
-            draft["mapping"] = (mapping or mapping_for(new_header)).to_dict()
-            record.options = draft
-            record.save(update_fields=["options"])
+        else:
+            if changed != detection:
+                record.options = draft | {"detection": changed.to_dict(), "mapping": mapping}
+                record.save(update_fields=["options"])
         return redirect("transfer:import_settings", record.pk)
     settings_form = SettingsForm(
         request.POST if "check" in request.POST else None,
@@ -163,7 +135,11 @@ def import_settings(request: HttpRequest, pk: int) -> HttpResponse:
         initial=_settings_initial(draft, header),
     )
     if settings_form.is_bound and settings_form.is_valid():
-        started = _check(request, record, draft, detection, header, settings_form)
+        try:
+            started = _check(request, record, draft, detection, header, settings_form)
+        except Conflict as error:  # another request started it meanwhile
+            messages.error(request, str(error))
+            return redirect(record)
         if started:
             return redirect(record)
     return render(
@@ -180,28 +156,6 @@ def import_settings(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if settings_form.errors else 200,
     )
-
-
-def _preview(record: AddressImport, detection: Detection) -> dict:
-    """The header, the first rows, and per column its header and a few values."""
-    try:
-        found = preview(record.stored_path, detection, rows=PREVIEW_ROWS)
-        header, rows, error = found.header, found.rows, found.error
-    except ReadError as problem:
-        header, rows, error = None, [], problem
-    width = max([len(header or [])] + [len(row.fields) for row in rows] or [0])
-    samples = []
-    for index in range(width):
-        name = header[index] if header is not None and index < len(header) else ""
-        values = [row.fields[index] for row in rows if index < len(row.fields)]
-        samples.append({"header": name, "values": [v for v in values if v.strip()][:3]})
-    return {
-        "header": header,
-        "rows": rows,
-        "error": str(error) if error else "",
-        "width": width,
-        "samples": samples,
-    }
 
 
 def _settings_initial(draft: dict, header) -> dict:
@@ -244,7 +198,7 @@ def _check(request, record, draft, detection, header, form: SettingsForm) -> boo
     name = form.cleaned_data.get("profile_name", "").strip()
     with transaction.atomic():
         if name:
-            record.profile = ImportProfile.objects.create(
+            profile = ImportProfile.objects.create(
                 name=name,
                 owner=request.user,
                 shared=form.cleaned_data["profile_shared"],
@@ -255,28 +209,13 @@ def _check(request, record, draft, detection, header, form: SettingsForm) -> boo
                 number_format=options.number_format,
                 date_format=options.date_format,
             )
-            messages.success(request, _("Profile “%(name)s” saved.") % {"name": name})
+            AddressImport.objects.filter(pk=record.pk).update(profile=profile)
+            record.profile = profile
         record.options = options.to_dict()
-        _start(record, request.user, dry_run=True)
+        start(record, request.user, dry_run=True)
+    if name:
+        messages.success(request, _("Profile “%(name)s” saved.") % {"name": name})
     return True
-
-
-def _start(record: AddressImport, user, *, dry_run: bool):
-    from merkur.jobs.services import enqueue
-
-    title = (_("Checking %(file)s") if dry_run else _("Importing %(file)s")) % {
-        "file": record.file_name
-    }
-    job = enqueue(
-        "transfer.import_addresses",
-        params={"import_id": record.pk, "dry_run": dry_run},
-        user=user,
-        title=title,
-    )
-    record.status = ImportStatus.QUEUED
-    record.job_id = job.pk
-    record.save()
-    return job
 
 
 # --- 3. dry run, decisions, run --------------------------------------------------------------
@@ -286,7 +225,7 @@ def _start(record: AddressImport, user, *, dry_run: bool):
 @require_safe
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_import_for(request, pk)
-    job = _job_of(record)
+    job = job_of(record)
     if request.htmx and request.GET.get("part") == "state":
         response = HttpResponse(status=204)
         if record.status not in BUSY:
@@ -323,22 +262,6 @@ def _detail_context(record, job, form) -> dict:
     }
 
 
-def _job_of(record: AddressImport):
-    """The record's job; a job that failed or was cancelled leaves the record failed."""
-    if not record.job_id:
-        return None
-    from merkur.jobs.models import Job, JobStatus
-
-    job = Job.objects.filter(pk=record.job_id).first()
-    if job is None:
-        return None
-    if record.status in BUSY and job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
-        record.status = ImportStatus.FAILED
-        record.message = job.error or str(job.get_status_display())
-        record.save(update_fields=["status", "message"])
-    return job
-
-
 def _decisions_form(record: AddressImport, data) -> DecisionsForm:
     options = record.options or {}
     return DecisionsForm(
@@ -362,7 +285,7 @@ def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "transfer/import/detail.html",
-            _detail_context(record, _job_of(record), form),
+            _detail_context(record, job_of(record), form),
             status=400,
         )
     options = dict(record.options)
@@ -375,8 +298,11 @@ def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(record)
     record.options = options
     dry_run = "import" not in request.POST
-    with transaction.atomic():
-        job = _start(record, request.user, dry_run=dry_run)
+    try:
+        job = start(record, request.user, dry_run=dry_run)
+    except Conflict as error:  # another request started it meanwhile
+        messages.error(request, str(error))
+        return redirect(record)
     if dry_run:
         return redirect(record)
     return redirect(job.get_absolute_url())

@@ -19,11 +19,11 @@ from merkur.transfer.importing.options import (
     RULES,
 )
 from merkur.transfer.importing.prepare import (
-    columns_of,
     detect,
     header_of,
     mapping_for,
     parse_map_arguments,
+    remap,
 )
 from merkur.transfer.importing.records import record_file, run_recorded
 from merkur.transfer.models import ImportProfile
@@ -169,7 +169,7 @@ class Command(BaseCommand):
                 if header is not None:
                     mapping = mapping.rebind(header)
                 if options["map"]:
-                    mapping = _remap(mapping, parse_map_arguments(options["map"], header), header)
+                    mapping = remap(mapping, parse_map_arguments(options["map"], header), header)
             else:
                 mapping = mapping_for(header, parse_map_arguments(options["map"], header))
             data = {
@@ -259,14 +259,3 @@ def _column_name(mapping: Mapping, index: int) -> str:
     if index < len(mapping.headers):
         return f"“{mapping.headers[index]}”"
     return _("column %(number)s") % {"number": index + 1}
-
-
-def _remap(mapping: Mapping, columns: dict[int, str], header) -> Mapping:
-    """A profile's mapping with the --map changes on top."""
-    chosen = columns_of(mapping)
-    for index, target in columns.items():
-        if target:
-            chosen[index] = target
-        else:
-            chosen.pop(index, None)
-    return Mapping.from_columns(chosen, header)

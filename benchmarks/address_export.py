@@ -16,6 +16,10 @@ export columns: number, name (2 lines), contact address, phone, e-mail, industri
 XLSX ≥ 20,000 rows/s, peak memory < 500 MB. Results go to the console and to
 ``benchmarks/results/address_export-*.json``.
 
+On PostgreSQL a CSV is written by the database (``COPY``, see
+``merkur/transfer/export/copying.py``); ``--python`` measures the Python writer
+instead (the result says which wrote it: ``copied``).
+
 Not part of the test suite.
 """
 
@@ -63,7 +67,7 @@ def main() -> None:
         "cases": {},
     }
     for fmt in args.formats.split(","):
-        report["cases"][fmt] = _subprocess(url, fmt, args.limit, args.sort)
+        report["cases"][fmt] = _subprocess(url, fmt, args.limit, args.sort, args.python)
         _print_case(fmt, report["cases"][fmt])
     report["database"] = report["cases"][next(iter(report["cases"]))].pop("database", {})
     report["machine"]["load_after"] = os.getloadavg()
@@ -91,6 +95,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--sort", default="name", help="name (the list's order, default) or id (entry order)"
     )
+    parser.add_argument(
+        "--python", action="store_true", help="CSV by Python's csv module, not PostgreSQL's COPY"
+    )
     parser.add_argument("--case", help=argparse.SUPPRESS)  # one format, in a child process
     args = parser.parse_args()
     if args.generate and not args.database_url.startswith("sqlite"):
@@ -110,10 +117,12 @@ def _setup_sqlite(url: str, companies: int) -> None:
     print(f"Generated: {_generate(companies, 10_000)}", file=sys.stderr)
 
 
-def _subprocess(url: str, fmt: str, limit: int | None, sort: str) -> dict:
+def _subprocess(url: str, fmt: str, limit: int | None, sort: str, python: bool) -> dict:
     command = [sys.executable, __file__, "--database-url", url, "--case", fmt, "--sort", sort]
     if limit:
         command += ["--limit", str(limit)]
+    if python:
+        command.append("--python")
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{fmt} failed:\n{done.stderr}")
@@ -126,9 +135,13 @@ def _run_case(args) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
 
     from merkur.transfer.export import runner, sources
+
+    if args.python:
+        settings.MERKUR_EXPORT_COPY = False
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -163,6 +176,7 @@ def _run_case(args) -> None:
         "format": args.case,
         "rows": export.done,
         "sort": args.sort,
+        "copied": export.copied,
         "seconds": round(seconds, 2),
         "rows_per_s": round(export.done / seconds),
         "target_rows_per_s": TARGETS.get(args.case),
@@ -182,7 +196,8 @@ def _print_case(fmt: str, case: dict) -> None:
         ok = case["rows_per_s"] >= target and case["peak_rss_mb"] < MEMORY_LIMIT_MB
         verdict = "  target met" if ok else "  TARGET MISSED"
     print(
-        f"{fmt:>5}: {case['rows']:>9,} rows in {case['seconds']:>7.1f} s = "
+        f"{fmt:>5}{' (COPY)' if case.get('copied') else ''}: {case['rows']:>9,} rows in "
+        f"{case['seconds']:>7.1f} s = "
         f"{case['rows_per_s']:>8,} rows/s (target {target or '–':,}), "
         f"peak {case['peak_rss_mb']:,} MB, file {case['file_mb']:,} MB{verdict}"
     )

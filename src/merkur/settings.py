@@ -199,6 +199,10 @@ MERKUR_PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSa
 MERKUR_BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR").upper()
 # Business data files sent to the API (``POST /business-import/{kind}/file``).
 MERKUR_IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 200, minimum=1)
+# Address exports: more rows than this run in the background instead of downloading at
+# once; on PostgreSQL, CSV is written by the database (COPY) where the bytes are the same.
+MERKUR_EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 100_000, minimum=1)
+MERKUR_EXPORT_COPY = env_bool("EXPORT_COPY", True)
 # ABC analysis: A = customers making the first 80 % of revenue, B = the next 15 %.
 MERKUR_ABC_THRESHOLDS = tuple(int(x) for x in env_list("ABC_THRESHOLDS", ["80", "15"]))
 

@@ -148,23 +148,29 @@ def _nothing(row: tuple) -> None:
     return None
 
 
+def main_query(plan: Plan) -> QuerySet:
+    """The one query of the plan's rows: ``values_list`` of ``plan.lookups``, in order
+    (also what the PostgreSQL COPY of ``copying`` wraps)."""
+    queryset = plan.scope.queryset
+    if plan.annotations:
+        # Fresh copies: a FilteredRelation keeps the query it was resolved in.
+        queryset = queryset.annotate(
+            **{name: copy.copy(value) for name, value in plan.annotations.items()}
+        )
+    return queryset.values_list(*plan.lookups)
+
+
 def read(plan: Plan, getters: list[Callable], *, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
     """The rows of the plan's scope as lists of values (one per getter), in order."""
     with transaction.atomic():
         # A transaction lets PostgreSQL stream through a server-side cursor (no hold)
         # and gives the chunk queries the same snapshot as the main query.
-        queryset = plan.scope.queryset
-        if plan.annotations:
-            # Fresh copies: a FilteredRelation keeps the query it was resolved in.
-            queryset = queryset.annotate(
-                **{name: copy.copy(value) for name, value in plan.annotations.items()}
-            )
         if connection.vendor == "postgresql":
             # A cursor's plan is made for its first rows by default (nested loops); an
             # export reads them all, so hash joins and one sort are much faster.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-        rows = _rows(queryset.values_list(*plan.lookups), chunk_size)
+        rows = _rows(main_query(plan), chunk_size)
         loaders = list(plan.loaders.values())
         while True:
             chunk = list(islice(rows, chunk_size))

@@ -4,9 +4,11 @@
 options, the source and its parameters, the columns, a template's syntax and
 column names — and raises ``ValidationError`` (per field) or ``PermissionDenied``.
 The prepared ``Export`` then streams (``stream``: CSV, JSON, vCard, templates) or
-writes a file (``save``: every format, XLSX only so). ``runs_in_worker`` tells the
-UI and the API when a download would be a poor idea: XLSX, encodings whose problems
-must be reported, and more rows than ``MERKUR_EXPORT_STREAM_MAX_ROWS``.
+writes a file (``save``: every format, XLSX only so); a CSV in UTF-8 on PostgreSQL
+is written by the database where it comes out byte for byte alike (``copying``).
+``runs_in_worker`` tells the UI and the API when a download would be a poor idea:
+XLSX, encodings whose problems must be reported, and more rows than
+``MERKUR_EXPORT_STREAM_MAX_ROWS``.
 """
 
 import datetime
@@ -24,8 +26,7 @@ from django.utils.translation import gettext as _
 
 from merkur.core.templating import TemplateProblem
 from merkur.core.users import display_name
-from merkur.env import env_int
-from merkur.transfer.export import catalog, sources
+from merkur.transfer.export import catalog, copying, sources
 from merkur.transfer.export import options as export_options
 from merkur.transfer.export.encoding import EncodingRefused
 from merkur.transfer.export.reading import Plan, Scope, read
@@ -37,8 +38,7 @@ PROGRESS_EVERY = 1000
 
 
 def stream_max_rows() -> int:
-    configured = getattr(settings, "MERKUR_EXPORT_STREAM_MAX_ROWS", None)
-    return configured or env_int("EXPORT_STREAM_MAX_ROWS", 100_000, minimum=1)
+    return settings.MERKUR_EXPORT_STREAM_MAX_ROWS
 
 
 def export_language(options, user) -> str:
@@ -65,6 +65,7 @@ class Export:
     language: str
     now: datetime.datetime
     done: int = 0
+    copied: bool | None = None  # written by PostgreSQL's COPY (None: not yet written)
 
     @property
     def file_name(self) -> str:
@@ -97,10 +98,21 @@ class Export:
         limit = stream_max_rows()
         return self.count(limit) > limit
 
+    def copier(self) -> copying.Copier | None:
+        """PostgreSQL's COPY where it writes this file byte for byte as the writer would
+        (CSV in UTF-8, see ``copying``), else None. Call in the export's language."""
+        copier = copying.copier(self)
+        self.copied = copier is not None
+        return copier
+
     def stream(self) -> Iterator[bytes]:
         """The file's bytes as they are made; see ``primed`` for checking the first rows."""
         with translation.override(self.language):
-            yield from self.writer.chunks(self.rows())
+            copier = self.copier()
+            if copier is not None:
+                yield from copier.chunks(self)
+            else:
+                yield from self.writer.chunks(self.rows())
 
     def primed(self) -> Iterator[bytes]:
         """``stream``, with the first rows made already: a template that fails on the
@@ -130,7 +142,12 @@ class Export:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".export-")
         try:
             with os.fdopen(handle, "wb") as target, translation.override(self.language):
-                self.writer.save(self.rows(progress), target)
+                copier = self.copier()
+                if copier is not None:
+                    for piece in copier.chunks(self, progress):
+                        target.write(piece)
+                else:
+                    self.writer.save(self.rows(progress), target)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

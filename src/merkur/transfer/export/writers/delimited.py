@@ -22,6 +22,7 @@ from merkur.transfer.export.encoding import Encoder
 from merkur.transfer.export.writers import Writer, batches
 
 FORMULA_FIRST = frozenset(start[0] for start in FORMULA_STARTS)
+QUOTE = '"'
 
 
 class _Echo:
@@ -108,28 +109,41 @@ class CsvWriter(Writer):
         super().__init__(columns, options, context)
         self.encoder = Encoder(options)
 
-    def chunks(self, rows: Iterable[list]) -> Iterator[bytes]:
+    def line_writer(self):
+        """A ``csv.writer`` whose ``writerow`` returns the row's line as text."""
         options = self.options
-        writer = csv.writer(
+        return csv.writer(
             _Echo(),
             delimiter=options.separator,
-            quotechar='"',
+            quotechar=QUOTE,
             quoting=csv.QUOTE_ALL if options.quoting == "all" else csv.QUOTE_MINIMAL,
             lineterminator=options.newline,
         )
+
+    def head(self) -> bytes:
+        """What comes before the rows: the byte order mark and the heading line."""
+        options = self.options
+        encoder = self.encoder
+        start = encoder.start()
+        if options.header == "none":
+            return start
+        headings = self.headings()
+        if options.formula_protection:
+            headings = [neutralise(heading) for heading in headings]
+        labels = [column.label(self.context.language) for column in self.columns]
+        cells = list(zip(labels, headings, strict=True))
+        return start + encoder.encode_row(0, self.line_writer().writerow(headings), cells)
+
+    def chunks(self, rows: Iterable[list]) -> Iterator[bytes]:
+        options = self.options
+        writer = self.line_writer()
         converters = [text_converter(column, options) for column in self.columns]
         labels = [column.label(self.context.language) for column in self.columns]
         encoder = self.encoder
         writerow = writer.writerow
         guard = FORMULA_FIRST if options.formula_protection else None
-        yield encoder.start()
+        yield self.head()
         number = 0
-        if options.header != "none":
-            headings = self.headings()
-            if options.formula_protection:
-                headings = [neutralise(heading) for heading in headings]
-            cells = list(zip(labels, headings, strict=True))
-            yield encoder.encode_row(0, writer.writerow(headings), cells)
         for batch in batches(rows):
             lines = []
             cells_of = []

@@ -228,7 +228,7 @@ def test_pdf_survives_huge_cells_and_characters_beyond_latin1():
 
 
 def test_wrap_cell_breaks_at_the_column_width():
-    measure = listexport._measure(pdf_fonts().regular)
+    measure = listexport._measure(pdf_fonts(condensed=True).regular)
     lines = listexport.wrap_cell("eins zwei drei vier " * 10, 60, measure).split("\n")
     assert len(lines) > 5
     assert all(measure(line) <= 60 for line in lines)

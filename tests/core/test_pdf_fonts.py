@@ -122,3 +122,17 @@ def test_a_broken_style_file_is_drawn_regular(settings, tmp_path):
     names = font_names(buffer.getvalue())
     assert "/Helvetica-Bold" not in names
     assert any(name.endswith("+DejaVuSans") for name in names)
+
+
+@needs_dejavu
+def test_tables_use_the_condensed_cut_when_there_is_one(settings, tmp_path):
+    condensed = pdf_fonts.pdf_fonts(condensed=True)
+    assert condensed.embedded and condensed.regular != pdf_fonts.pdf_fonts().regular
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    narrow = stringWidth("Deutschland", condensed.regular, 10)
+    assert narrow < stringWidth("Deutschland", pdf_fonts.pdf_fonts().regular, 10)
+    alone = tmp_path / "Alone.ttf"  # no condensed cut next to it: the regular one
+    alone.write_bytes(DEJAVU.read_bytes())
+    settings.MERKUR_PDF_FONT = str(alone)
+    assert pdf_fonts.pdf_fonts(condensed=True) == pdf_fonts.pdf_fonts()

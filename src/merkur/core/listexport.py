@@ -387,7 +387,7 @@ def write_pdf(listing: Listing, target, *, limit: int = PDF_ROW_LIMIT) -> None:
     usable = page[0] - 2 * margin
     col_widths = [usable * column.width / widths_total for column in listing.columns]
     text_widths = [width - 2 * PADDING for width in col_widths]
-    fonts = pdf_fonts()
+    fonts = pdf_fonts(condensed=True)  # table cells are narrow
     measure, measure_bold = _measure(fonts.regular), _measure(fonts.bold)
 
     rows = []

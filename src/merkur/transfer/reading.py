@@ -230,7 +230,7 @@ class Table:
 
     def __iter__(self) -> Iterator[Row]:
         for row in self._records:
-            if not any(field.strip() for field in row.fields):
+            if not "".join(row.fields).strip():  # no field with text (faster than any())
                 self.blank_rows += 1
                 continue
             if self.width is None:

@@ -70,3 +70,15 @@ def test_letter_salutation_equals_the_models():
             )
             == person.generated_letter_salutation()
         )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
+    | st.text(alphabet=st.sampled_from("aAäÄöÖüÜßéçøÆİ \t\x1c\u00a0\u2003\u0301ﬁ.@"), max_size=30)
+)
+def test_quick_fold_equals_fold(text):
+    """Every ASCII character (control characters and all) and some that are not."""
+    from merkur.core.text import fold
+
+    assert derived.quick_fold(text) == fold(text)

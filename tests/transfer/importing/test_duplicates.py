@@ -1,8 +1,13 @@
 """Duplicates of existing records and within the file, and what the user decides for them."""
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
 from merkur.companies.models import Company, Person
+from merkur.transfer.importing import matching
 from tests.factories import make_company, make_person
 
 HEADER = "Kundennummer;Firma;Straße;PLZ;Ort;Vorname;Nachname;E-Mail;Telefon\n"
@@ -231,3 +236,57 @@ def test_rows_matching_an_earlier_skipped_row_are_skipped_with_it(run, mueller):
     )
     assert result.actions["skip"] == 2
     assert Person.objects.count() == 1
+
+
+_words = st.lists(
+    st.sampled_from(["mueller", "muller", "bau", "bauer", "12", "13", "elektro", "&", "a", ""]),
+    max_size=5,
+)
+
+
+@hyp_settings(max_examples=300, deadline=None)
+@given(a=_words, b=_words)
+def test_sorted_keys_compare_as_token_sort_ratio(a, b):
+    """The pools compare names with their words sorted once: the scores are the same."""
+    first, second = " ".join(filter(None, a)), " ".join(filter(None, b))
+    presorted = fuzz.ratio(matching._sorted_words(first), matching._sorted_words(second))
+    assert presorted == fuzz.token_sort_ratio(first, second)
+    choices = [second, first, "bau mueller", second, "mueller bau 12"]
+    old = process.extract(first, choices, scorer=fuzz.token_sort_ratio, score_cutoff=60)
+    new = process.extract(
+        matching._sorted_words(first),
+        [matching._sorted_words(choice) for choice in choices],
+        scorer=fuzz.ratio,
+        score_cutoff=60,
+    )
+    assert [found[1:] for found in new] == [found[1:] for found in old]  # scores, order
+
+
+def _similar_as_before(entries, name, threshold, limit):
+    """The pool's answer as it was computed before ``_NamePool`` sorted by length."""
+    if len(entries) > limit:
+        entries = [entry for entry in entries if entry[1][:3] == name[:3]]
+    found = process.extract(
+        name,
+        [entry[1] for entry in entries],
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=threshold,
+        limit=None,
+    )
+    numbers = matching._numbers
+    return [entries[i][0] for _n, _s, i in found if numbers(entries[i][1]) == numbers(name)]
+
+
+_names = st.lists(_words, min_size=0, max_size=40).map(
+    lambda names: [" ".join(filter(None, words)) for words in names]
+)
+
+
+@hyp_settings(max_examples=300, deadline=None)
+@given(pool=_names, name=_words, threshold=st.integers(50, 100), limit=st.sampled_from([5, 2000]))
+def test_the_name_pool_finds_what_comparing_every_name_finds(pool, name, threshold, limit):
+    """Only names of a length that can reach the threshold are compared: nothing is missed."""
+    name = " ".join(filter(None, name))
+    entries = [(100 + index, key) for index, key in enumerate(pool)]
+    expected = _similar_as_before(entries, name, threshold, limit)
+    assert matching._NamePool(entries, limit).similar(name, threshold) == expected

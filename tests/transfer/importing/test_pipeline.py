@@ -4,6 +4,7 @@ import csv
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection
 
 from merkur.addresses.models import Address
 from merkur.companies.models import Company, CompanyAddress, Person
@@ -52,6 +53,25 @@ def test_records_are_written_as_the_services_write_them(run, master, admin_user)
         hans.search_text,
     )
     assert "hans" in company.search_text.split()
+
+
+def test_each_new_person_gets_each_of_its_functions_once(run, master):
+    rows = (
+        "Alpha GmbH;Weg 1;80331;München;;Eva;Alpha;;;Geschäftsführer, Einkäufer/Einkäufer\n"
+        "Beta GmbH;Weg 2;80331;München;;Udo;Beta;;;\n"
+        "Gamma GmbH;Weg 3;80331;München;;Ina;Gamma;;;Einkäufer\n"
+    )
+    result = run(HEADER + rows)
+    assert result.written
+    functions = {
+        person.last_name: sorted(f.name for f in person.functions.all())
+        for person in Person.objects.prefetch_related("functions")
+    }
+    assert functions == {
+        "Alpha": ["Einkäufer", "Geschäftsführer"],
+        "Beta": [],
+        "Gamma": ["Einkäufer"],
+    }
 
 
 def test_each_new_company_and_person_has_its_history(run, master, admin_user):
@@ -118,6 +138,19 @@ def test_an_error_while_writing_leaves_the_database_as_before(run, master, monke
     with pytest.raises(RuntimeError):
         run(HEADER + GOOD)
     assert database_counts() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite checks at the commit")
+def test_the_new_rows_foreign_keys_are_checked_within_the_import(run, master, monkeypatch):
+    """Not at the commit: the import's time includes the checks, a failure is the import's."""
+    links = writing._links
+
+    def dangling(ids):
+        links(writing.Ids(company=ids.company + 10**9, address=ids.address, person=ids.person))
+
+    monkeypatch.setattr(writing, "_links", dangling)
+    with pytest.raises(IntegrityError):
+        run(HEADER + GOOD)
 
 
 def test_a_file_unreadable_near_its_end_imports_nothing_in_either_mode(run, master):

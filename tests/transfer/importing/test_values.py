@@ -212,6 +212,30 @@ def test_too_long_values_are_refused_with_the_models_limits(check):
 
 
 @pytest.mark.parametrize(
+    ("target", "model", "field"),
+    [
+        ("company.name", "companies.Company", "name"),
+        ("company.vat_id", "companies.Company", "vat_id"),
+        ("address.street", "addresses.Address", "street"),
+        ("address.region", "addresses.Address", "region"),
+        ("person.last_name", "companies.Person", "last_name"),
+        ("person.department", "companies.Person", "department"),
+    ],
+)
+def test_the_length_limit_is_the_models_to_the_character(check, target, model, field):
+    """Lengths are checked with ``len`` first; the validators word the message."""
+    from django.apps import apps
+
+    limit = apps.get_model(model)._meta.get_field(field).max_length
+    values = {**BASE, "person.last_name": "Muster"}
+    row, problems = check({**values, target: "x" * limit})
+    assert problems == [] and row is not None
+    _row, problems = check({**values, target: "x" * (limit + 1)})
+    assert [problem.value for problem in problems] == ["x" * (limit + 1)]
+    assert f"at most {limit} characters" in problems[0].reason
+
+
+@pytest.mark.parametrize(
     ("text", "number_format", "number"),
     [("1.200", "de", 1200), ("1'200", "ch", 1200), ("1,200", "en", 1200), ("15", "de", 15)],
 )

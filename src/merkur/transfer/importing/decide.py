@@ -52,15 +52,16 @@ def decide(tables: Tables, options: ImportOptions, result: ImportResult) -> Plan
         leaders = {row[0] for row in cursor.fetchall()}
     outcomes: dict[int, _Outcome] = {}
     people_at: dict[int, set] = {}  # existing company → person keys added by this run
+    # Each joined table is read from the page's first line on, not from its start.
     sql = (
         f"SELECT s.line, s.has_person, s.k_person, s.k_email, m.rule, m.company, m.person,"
         f" pp.person, f.leader, f.rule FROM {ROWS} s"
-        f" LEFT JOIN {MATCHES} m ON m.line = s.line"
-        f" LEFT JOIN {PEOPLE} pp ON pp.line = s.line"
-        f" LEFT JOIN {LEADERS} f ON f.line = s.line"
-        f" WHERE s.line > %s ORDER BY s.line LIMIT %s"
+        f" LEFT JOIN {MATCHES} m ON m.line = s.line AND m.line > %(last)s"
+        f" LEFT JOIN {PEOPLE} pp ON pp.line = s.line AND pp.line > %(last)s"
+        f" LEFT JOIN {LEADERS} f ON f.line = s.line AND f.line > %(last)s"
+        f" WHERE s.line > %(last)s ORDER BY s.line LIMIT %(size)s"
     )
-    for row in batches(sql, []):
+    for row in batches(sql, {}):
         line, has_person, key, email, rule, company, person, named, leader, leader_rule = row
         keys = {k for k in (key, email) if k} if has_person else set()
         person = person or named

@@ -21,6 +21,7 @@ holds one page of postal codes at a time.
 """
 
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import groupby
 
@@ -31,23 +32,32 @@ from merkur.addresses.models import Address
 from merkur.companies.models import Company, CompanyAddress, Person
 from merkur.transfer import names
 from merkur.transfer.importing.staging import LEADERS, MATCHES, PLACES, ROWS, Tables
+from merkur.transfer.importing.timing import timed
 
 COMPANY_PAGE = 1_000
 PLACES_PAGE = 200
 
 
-def find_duplicates(tables: Tables, *, similarity: int, progress=None) -> None:
-    """Fill the matches, leaders and people tables for the staged rows."""
-    _exact_in_database(tables)
-    _exact_in_file(tables)
-    tables.matches.flush()
-    tables.leaders.flush()
-    _similar(tables, similarity, progress)
-    tables.matches.flush()
-    tables.leaders.flush()
-    _collapse_leaders()
-    _people_of_matches(tables)
-    tables.index_results()
+def find_duplicates(tables: Tables, *, similarity: int, progress=None, steps=None) -> None:
+    """Fill the matches, leaders and people tables for the staged rows.
+
+    ``steps`` (a dict) gets the seconds of each part.
+    """
+    steps = {} if steps is None else steps
+    with timed(steps, "match.exact"):
+        _exact_in_database(tables)
+    with timed(steps, "match.exact_file"):
+        _exact_in_file(tables)
+        tables.matches.flush()
+        tables.leaders.flush()
+    with timed(steps, "match.similar"):
+        _similar(tables, similarity, progress)
+        tables.matches.flush()
+        tables.leaders.flush()
+    with timed(steps, "match.people"):
+        _collapse_leaders()
+        _people_of_matches(tables)
+        tables.index_results()
 
 
 # --- exact rules -----------------------------------------------------------------------------
@@ -128,6 +138,17 @@ def _numbers(name: str) -> tuple[str, ...]:
 _NUMBER = re.compile(r"\d+")
 
 
+@lru_cache(maxsize=200_000)
+def _sorted_words(name: str) -> str:
+    """A name key with its words sorted, for ``fuzz.ratio``.
+
+    ``fuzz.ratio`` of two sorted keys is ``fuzz.token_sort_ratio`` of the keys
+    (``names.similarity``); sorting each key once instead of in every comparison
+    makes the comparisons four times faster (``test_duplicates`` compares both).
+    """
+    return " ".join(sorted(name.split()))
+
+
 def _streets_agree(a: tuple[str, str], b: tuple[str, str], threshold: int) -> bool:
     if not a[0] or not b[0]:
         return True  # a list without streets: name and postal code decide
@@ -179,36 +200,64 @@ def _place(row: tuple) -> int:
 
 
 class _NamePool:
-    """The existing companies at one postal code: (id, name key), looked up by name."""
+    """The existing companies at one postal code: (id, name key), looked up by name.
+
+    A pool of more than ``LIMIT`` companies is looked up by the first three
+    letters of the name. Each (part of a) pool is kept in order of the names'
+    lengths: a name can only be as similar as ``threshold`` to names whose
+    length is close enough to its own (``_Lengths``), so only those are compared.
+    """
 
     LIMIT = 2_000
 
-    def __init__(self, entries: list[tuple[int, str]]):
-        self.entries = entries
-        self.names = [name for _pk, name in entries]
-        self.by_prefix: dict[str, list[tuple[int, str]]] | None = None
-        if len(entries) > self.LIMIT:
-            self.by_prefix = {}
-            for entry in entries:
-                self.by_prefix.setdefault(entry[1][:3], []).append(entry)
+    def __init__(self, entries: list[tuple[int, str]], limit: int = LIMIT):
+        groups: dict[str, list] = {}
+        self.by_prefix = len(entries) > limit
+        for position, (pk, name) in enumerate(entries):
+            key = name[:3] if self.by_prefix else ""
+            groups.setdefault(key, []).append((position, pk, name, _sorted_words(name)))
+        self.groups = {key: _Lengths(group) for key, group in groups.items()}
 
     def similar(self, name: str, threshold: int) -> list[int]:
         """Ids of companies with a similar name (same numbers in it), most similar first."""
-        entries, names_ = self.entries, self.names
-        if self.by_prefix is not None:
-            entries = self.by_prefix.get(name[:3], [])
-            names_ = [entry[1] for entry in entries]
-        if not entries:
+        group = self.groups.get(name[:3] if self.by_prefix else "")
+        if group is None:
             return []
-        found = process.extract(
-            name, names_, scorer=fuzz.token_sort_ratio, score_cutoff=threshold, limit=None
-        )
         numbers = _numbers(name)
         return [
-            entries[index][0]
-            for _name, _score, index in found
-            if _numbers(entries[index][1]) == numbers
+            entry[1]
+            for entry in group.similar(_sorted_words(name), threshold)
+            if _numbers(entry[2]) == numbers
         ]
+
+
+class _Lengths:
+    """Entries (position, id, name key, sorted words) by the length of their words.
+
+    ``fuzz.ratio`` is 100 × (1 − d / (m + n)) for lengths m and n, and the edit
+    distance d is at least |m − n|; so a score of at least t needs
+    t·m / (200 − t) ≤ n ≤ (200 − t)·m / t. Only the entries in that range are
+    compared, and the results come in the order ``process.extract`` gives for
+    all of them: by score, then by position.
+    """
+
+    def __init__(self, entries: list[tuple]):
+        self.entries = sorted(entries, key=lambda entry: (len(entry[3]), entry[0]))
+        self.lengths = [len(entry[3]) for entry in self.entries]
+        self.words = [entry[3] for entry in self.entries]
+
+    def similar(self, words: str, threshold: int) -> list[tuple]:
+        size = len(words)
+        # A little room at both ends: the scores are floating point.
+        low = bisect_left(self.lengths, threshold * size / (200 - threshold) - 1e-6)
+        high = bisect_right(self.lengths, (200 - threshold) * size / max(threshold, 1) + 1e-6)
+        if low >= high:
+            return []
+        found = process.extract(
+            words, self.words[low:high], scorer=fuzz.ratio, score_cutoff=threshold, limit=None
+        )
+        ranked = sorted((-score, self.entries[low + index]) for _words, score, index in found)
+        return [entry for _score, entry in ranked]
 
 
 def _contact_streets(ids: set[int]) -> dict[int, str]:
@@ -251,8 +300,8 @@ class _Candidates:
             self.add(entry)
 
     def add(self, entry: tuple) -> None:
-        """``entry``: (id or line, name key, street key)."""
-        _ident, name, street = entry
+        """``entry``: (id or line, name key, street key, ``_sorted_words`` of the name)."""
+        _ident, name, street, _words = entry
         prefix = name[:3]
         self.all.append(entry)
         self.by_prefix.setdefault(prefix, []).append(entry)
@@ -279,9 +328,9 @@ class _Candidates:
         if not pool:
             return None
         for _name, _score, index in process.extract(
-            name,
-            [entry[1] for entry in pool],
-            scorer=fuzz.token_sort_ratio,
+            _sorted_words(name),
+            [entry[3] for entry in pool],
+            scorer=fuzz.ratio,
             score_cutoff=threshold,
             limit=None,
         ):
@@ -310,7 +359,7 @@ def _compare_place(
             continue
         leader = roots.best(name_key, street_key, threshold)
         if leader is None:
-            roots.add((line, name_key, street_key))
+            roots.add((line, name_key, street_key, _sorted_words(name_key)))
         else:
             tables.leaders.add((line, leader[0], "name"))
     return len(rows)

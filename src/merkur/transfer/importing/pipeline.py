@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from merkur.transfer.columns import Assign, MappingError, Split
-from merkur.transfer.importing import links, matching
+from merkur.transfer.importing import checking, links, matching
 from merkur.transfer.importing.decide import decide
 from merkur.transfer.importing.options import (
     ALL_OR_NOTHING,
@@ -25,8 +25,9 @@ from merkur.transfer.importing.options import (
     OptionsError,
 )
 from merkur.transfer.importing.result import KEPT, BadRow, BadRowsFile, ImportResult
-from merkur.transfer.importing.staging import COLUMN_NAMES, PLAN, ROWS, Tables, batches
-from merkur.transfer.importing.values import Problem, RowChecker, raw_fields
+from merkur.transfer.importing.staging import PLAN, ROWS, Tables, batches
+from merkur.transfer.importing.timing import timed
+from merkur.transfer.importing.values import Problem, RowChecker
 from merkur.transfer.importing.writing import Ids, new_ids_sql, write
 from merkur.transfer.reading import ReadError, open_table
 
@@ -81,6 +82,7 @@ class _Run:
         self.header: list[str] | None = None
         self.target = None
         self._phase_started = time.monotonic()
+        self._read_error: ReadError | None = None
 
     def close(self) -> None:
         if self.bad_file is not None:
@@ -127,6 +129,7 @@ class _Run:
             tables,
             similarity=self.options.similarity,
             progress=lambda done: self._tick(done, result.rows, _("Looking for duplicates …")),
+            steps=result.steps,
         )
         self._phase("match")
         plan = decide(tables, self.options, result)
@@ -163,25 +166,41 @@ class _Run:
             if table.header is not None:
                 mapping = mapping.rebind(table.header)
             checker = RowChecker(options, column_labels(mapping, table.header))
-            add = tables.rows.add
-            adapt = connection.ops.adapt_datetimefield_value
-            message = _("Reading and checking rows …")
+            work = checking.ChunkChecker(checker, mapping, checking.database_adapter())
+            rows = tables.rows
+            chunks = self._chunks(table, size)
+            workers = checking.processes(size)
+            for staged, bad in checking.checked_chunks(chunks, work, workers=workers):
+                for line, fields, problems in bad:
+                    self._bad(fields, line, problems)
+                rows.buffer += staged
+                if len(rows.buffer) >= STAGE_BATCH:
+                    rows.flush()  # a few MB at most, whatever the rows' width
+            result.blank_rows = table.blank_rows
+        if self._read_error is not None:
+            raise self._read_error
+        with timed(result.steps, "read.index"):
+            tables.index_rows()
+
+    def _chunks(self, table, size: int):
+        """The file's rows in chunks; a read error ends them (raised after the last)."""
+        result = self.result
+        message = _("Reading and checking rows …")
+        chunk = []
+        try:
             for row in table:
                 result.rows += 1
-                if row.problem is not None:
-                    self._bad(row.fields, row.line, [Problem("", "", str(row.problem))])
-                    continue
-                clean, problems = checker.check(mapping.apply(row.fields))
-                if problems:
-                    self._bad(row.fields, row.line, problems)
-                    continue
-                add(_staged(row.line, row.fields, clean, adapt))
-                if len(tables.rows.buffer) >= STAGE_BATCH:
-                    tables.rows.flush()  # a few MB at most, whatever the rows' width
+                chunk.append(tuple(row))  # a plain tuple travels faster to a worker
+                if len(chunk) >= checking.CHUNK_ROWS:
+                    yield chunk
+                    chunk = []
                 if result.rows % PROGRESS_ROWS == 0:
                     self._tick(table.bytes_read(), size, message)
-            result.blank_rows = table.blank_rows
-        tables.index_rows()
+        except ReadError as error:
+            # The rows before it are checked first, so their problems are reported too.
+            self._read_error = error
+        if chunk:
+            yield chunk
 
     def _bad(self, fields: list[str], line: int, problems) -> None:
         self.result.add_bad(line, problems)
@@ -276,22 +295,3 @@ def column_labels(mapping, header: list[str] | None) -> dict[str, str]:
         elif isinstance(rule, Assign):
             labels[rule.target] = " + ".join(name(index) for index in rule.sources)
     return labels
-
-
-def _staged(line: int, fields: list[str], row: dict, adapt) -> tuple:
-    person = row["has_person"]
-    salutation = row.get("p_salutation")
-    title = row.get("p_title")
-    values = {
-        **row,
-        "line": line,
-        "raw": raw_fields(fields),
-        "p_salutation": salutation.pk if salutation else None,
-        "p_title": title.pk if title else None,
-        "p_consent": adapt(row.get("p_marketing_consent_at")),
-        "p_opt_out": adapt(row.get("p_marketing_opt_out_at")),
-        "p_functions": ",".join(str(pk) for pk in row.get("p_functions", ())),
-        "k_email": row.get("p_email", "").lower() if person else "",
-        "k_cemail": row["c_email"].lower(),
-    }
-    return tuple(values.get(column, "") for column in COLUMN_NAMES)

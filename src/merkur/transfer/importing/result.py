@@ -63,6 +63,7 @@ class ImportResult:
     written: bool = False
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds of the parts of phases
     bad_rows_file: Path | None = None
 
     @property
@@ -143,6 +144,7 @@ class ImportResult:
             "ok": self.ok,
             "seconds": round(self.seconds, 3),
             "phases": self.phases,
+            "steps": self.steps,
             "summary": self.summary(),
         }
 

@@ -133,18 +133,23 @@ class Tables:
             self.plan.analyze()
 
 
-def batches(sql: str, params: list, *, size: int = 5_000):
+def batches(sql: str, params: list | dict, *, size: int = 5_000):
     """Run a ``SELECT … WHERE line > %s … ORDER BY line LIMIT %s`` page by page.
 
     ``sql`` has two placeholders at its end for the last line seen and the page
-    size; the first column of each row is the line. Pages keep memory flat and
-    leave the connection free for writes between them (SQLite cannot write
-    while a cursor reads).
+    size; the first column of each row is the line. With ``params`` a dict, the
+    placeholders are named ``%(last)s`` and ``%(size)s`` and may appear more than
+    once (a joined table limited to the page's lines, too). Pages keep memory
+    flat and leave the connection free for writes between them (SQLite cannot
+    write while a cursor reads).
     """
     last = 0
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, last, size])
+            if isinstance(params, dict):
+                cursor.execute(sql, {**params, "last": last, "size": size})
+            else:
+                cursor.execute(sql, [*params, last, size])
             rows = cursor.fetchall()
         if not rows:
             return

@@ -13,11 +13,13 @@ company.
 import datetime
 import json
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,6 +112,9 @@ class RowChecker:
             f"person.{name}": Person._meta.get_field(name).validators
             for name in (*PERSON_TEXT, "email", "phone", "mobile")
         }
+        # A field whose only rules are maximum lengths is checked with ``len``; its
+        # validators run only to word the message when the value is too long.
+        self._limits = {target: _length_limit(rules) for target, rules in self._validators.items()}
         self._website = forms.URLField(
             max_length=Company._meta.get_field("website").max_length, assume_scheme="https"
         )
@@ -158,6 +163,9 @@ class RowChecker:
         value = values.get(target, "")
         if not value:
             return "", None
+        limit = self._limits[target]
+        if limit is not None and len(value) <= limit:
+            return value, None
         try:
             for validator in self._validators[target]:
                 validator(value)
@@ -407,6 +415,14 @@ class RowChecker:
             row["k_person"] = person_key(row["p_first_name"], row["p_last_name"])
         else:
             row["k_person"] = ""
+
+
+def _length_limit(validators) -> int | None:
+    """The longest value ``validators`` accept if they are all ``MaxLengthValidator``s."""
+    limits = [v.limit_value for v in validators if type(v) is MaxLengthValidator]
+    if len(limits) != len(validators) or not all(isinstance(n, int) for n in limits):
+        return None
+    return min(limits, default=sys.maxsize)
 
 
 def clean_postal_code(text: str, country: str) -> str:

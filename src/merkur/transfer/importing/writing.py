@@ -29,6 +29,7 @@ from merkur.transfer.importing.decide import Plan
 from merkur.transfer.importing.options import ImportOptions
 from merkur.transfer.importing.result import ImportResult
 from merkur.transfer.importing.staging import PLAN, ROWS, batches
+from merkur.transfer.importing.timing import timed
 from merkur.transfer.importing.values import Problem
 
 UPDATE_PAGE = 500
@@ -51,17 +52,56 @@ def write(
         person=reserve_ids(Person._meta.db_table, plan.people) if plan.people else 0,
     )
     user_id = user.pk if user is not None and user.is_authenticated else None
+    steps = result.steps
     if plan.companies:
-        _addresses(ids)
-        _companies(ids, options, user_id)
-        _links(ids)
+        with timed(steps, "write.addresses"):
+            _addresses(ids)
+        with timed(steps, "write.companies"):
+            _companies(ids, options, user_id)
+        with timed(steps, "write.links"):
+            _links(ids)
     if plan.people:
-        _people(ids)
-        _functions(ids)
-    _search_words_of_added_people(ids)
-    _history(ids, user_id, file_name)
+        with timed(steps, "write.people"):
+            _people(ids)
+        with timed(steps, "write.functions"):
+            _functions(ids)
+    with timed(steps, "write.history"):
+        _search_words_of_added_people(ids)
+        _history(ids, user_id, file_name)
+    with timed(steps, "write.constraints"):
+        _check_constraints()
     result.people_created = plan.people
-    return _updates(result, user), ids
+    with timed(steps, "write.updates"):
+        refused = _updates(result, user)
+    return refused, ids
+
+
+def _check_constraints() -> None:
+    """Check the new rows' foreign keys now rather than at the commit.
+
+    They are deferred to the end of the transaction; checked here, their cost
+    is part of the write that causes it (and of its progress), and the commit
+    after a large import is quick. The constraints are deferred again after
+    (as they were created), for the updates through the services.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite checks deferred foreign keys only at the commit
+    through = Person._meta.get_field("functions").remote_field.through
+    tables = [
+        model._meta.db_table
+        for model in (Address, Company, CompanyAddress, Person, through, ChangeRecord)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+            " WHERE c.contype = 'f' AND c.condeferrable AND c.condeferred"
+            " AND t.oid = ANY(%s::regclass[]) ORDER BY 1",
+            [tables],
+        )
+        names = ", ".join(connection.ops.quote_name(row[0]) for row in cursor.fetchall())
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
 
 
 def new_ids_sql(ids: Ids) -> tuple[str, str, list]:
@@ -189,21 +229,24 @@ def _people(ids: Ids) -> None:
 
 
 def _functions(ids: Ids) -> None:
+    """The new people's functions: the staged ids ("3,7") split in SQL, one row each."""
     through = Person._meta.get_field("functions").remote_field.through
-    sql = (
-        f"SELECT p.line, p.new_person, s.p_functions FROM {PLAN} p JOIN {ROWS} s"
-        f" ON s.line = p.line WHERE p.new_person IS NOT NULL AND s.p_functions <> ''"
-        f" AND p.line > %s ORDER BY p.line LIMIT %s"
-    )
-    batch = []
-    for _line, number, functions in batches(sql, []):
-        for function_id in functions.split(","):
-            batch.append(through(person_id=ids.person + number, function_id=int(function_id)))
-        if len(batch) >= 5_000:
-            through.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        through.objects.bulk_create(batch)
+    person = through._meta.get_field("person").column
+    function = through._meta.get_field("function").column
+    if connection.vendor == "postgresql":
+        each = "CROSS JOIN LATERAL unnest(string_to_array(s.p_functions, ',')::bigint[]) f(id)"
+        value = "f.id"
+    else:
+        each = "JOIN json_each('[' || s.p_functions || ']') f"
+        value = "f.value"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {through._meta.db_table} ({person}, {function})"
+            f" SELECT DISTINCT %s + p.new_person, {value} FROM {PLAN} p"
+            f" JOIN {ROWS} s ON s.line = p.line {each}"
+            f" WHERE p.new_person IS NOT NULL AND s.p_functions <> ''",
+            [ids.person],
+        )
 
 
 def _search_words_of_added_people(ids: Ids) -> None:

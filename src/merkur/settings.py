@@ -199,6 +199,10 @@ MERKUR_PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSa
 MERKUR_BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR").upper()
 # Business data files sent to the API (``POST /business-import/{kind}/file``).
 MERKUR_IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 200, minimum=1)
+# Address imports: worker processes checking the rows of a file from this size on
+# (unset: one per CPU, at most 4; 0: the importing process checks alone).
+MERKUR_IMPORT_PROCESSES = env_int("IMPORT_PROCESSES", None, minimum=0)
+MERKUR_IMPORT_PARALLEL_FROM_BYTES = env_int("IMPORT_PARALLEL_FROM_BYTES", 1024 * 1024, minimum=0)
 # Address exports: more rows than this run in the background instead of downloading at
 # once; on PostgreSQL, CSV is written by the database (COPY) where the bytes are the same.
 MERKUR_EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 100_000, minimum=1)

@@ -20,6 +20,7 @@ import multiprocessing
 import operator
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -37,21 +38,22 @@ logger = logging.getLogger("merkur.transfer.importing")
 PR_SET_PDEATHSIG = 1  # prctl(2)
 CHUNK_ROWS = 1_000
 AHEAD = 3  # chunks per worker on their way
-# Below this size (about 6,000 dealer rows) one process is faster.
-PARALLEL_FROM_BYTES = 1024 * 1024
 
 
 def processes(size: int) -> int:
     """How many worker processes check a file of ``size`` bytes; 0: this process does.
 
     ``MERKUR_IMPORT_PROCESSES`` (default: one per CPU, at most 4) sets the
-    number; 0 turns the workers off.
+    number; 0 turns the workers off. Files below ``MERKUR_IMPORT_PARALLEL_FROM_BYTES``
+    (1 MB, about 6,000 dealer rows: below it one process is faster) are checked here,
+    and so is every file on systems other than Linux.
     """
-    wanted = getattr(settings, "MERKUR_IMPORT_PROCESSES", None)
+    wanted = settings.MERKUR_IMPORT_PROCESSES
     if wanted is None:
         wanted = min(os.cpu_count() or 1, 4)
-    minimum = getattr(settings, "MERKUR_IMPORT_PARALLEL_FROM_BYTES", PARALLEL_FROM_BYTES)
-    if wanted < 1 or size < minimum or "fork" not in multiprocessing.get_all_start_methods():
+    minimum = settings.MERKUR_IMPORT_PARALLEL_FROM_BYTES
+    # Forked workers on Linux only: macOS's system libraries may break in a fork.
+    if wanted < 1 or size < minimum or not sys.platform.startswith("linux"):
         return 0
     return wanted
 

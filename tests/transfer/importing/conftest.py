@@ -3,7 +3,7 @@
 import pytest
 
 from merkur.companies.demo import catalog
-from merkur.transfer.importing import ImportOptions, run_import
+from merkur.transfer.importing import ImportOptions, records, run_import
 from merkur.transfer.importing.prepare import detect, header_of, mapping_for
 
 
@@ -39,3 +39,17 @@ def run(db, tmp_path):
         )
 
     return _run
+
+
+SMALL_FILE = b"Firma;Strasse;PLZ;Ort\nAlpha GmbH;Weg 1;10115;Berlin\nBeta AG;Weg 2;10115;Berlin\n"
+
+
+@pytest.fixture
+def record(db, admin_user):
+    """An uploaded two-row file with the suggested mapping, ready for a dry run."""
+    record = records.store_upload([SMALL_FILE], file_name="liste.csv", user=admin_user)
+    detection = detect(record.stored_path)
+    mapping = mapping_for(header_of(record.stored_path, detection))
+    record.options = ImportOptions(detection=detection, mapping=mapping).to_dict()
+    record.save()
+    return record

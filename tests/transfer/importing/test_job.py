@@ -6,20 +6,6 @@ from merkur.companies.models import Company
 from merkur.jobs.registry import JobError
 from merkur.jobs.services import run_inline
 from merkur.transfer.importing import records
-from merkur.transfer.importing.options import ImportOptions
-from merkur.transfer.importing.prepare import detect, header_of, mapping_for
-
-FILE = b"Firma;Strasse;PLZ;Ort\nAlpha GmbH;Weg 1;10115;Berlin\nBeta AG;Weg 2;10115;Berlin\n"
-
-
-@pytest.fixture
-def record(db, admin_user):
-    record = records.store_upload([FILE], file_name="liste.csv", user=admin_user)
-    detection = detect(record.stored_path)
-    mapping = mapping_for(header_of(record.stored_path, detection))
-    record.options = ImportOptions(detection=detection, mapping=mapping).to_dict()
-    record.save()
-    return record
 
 
 def test_the_dry_run_and_the_run_keep_their_outcome_on_the_record(record, admin_user):

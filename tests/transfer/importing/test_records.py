@@ -12,18 +12,6 @@ from merkur.transfer.importing.prepare import detect, header_of, mapping_for
 from merkur.transfer.models.imports import AddressImport, ImportStatus
 from merkur.transfer.reading import ReadError
 
-FILE = b"Firma;Strasse;PLZ;Ort\nAlpha GmbH;Weg 1;10115;Berlin\nBeta AG;Weg 2;10115;Berlin\n"
-
-
-@pytest.fixture
-def record(db, admin_user):
-    record = records.store_upload([FILE], file_name="liste.csv", user=admin_user)
-    detection = detect(record.stored_path)
-    mapping = mapping_for(header_of(record.stored_path, detection))
-    record.options = ImportOptions(detection=detection, mapping=mapping).to_dict()
-    record.save()
-    return record
-
 
 def test_a_recorded_dry_run_drops_the_last_real_runs_outcome(record):
     record.status = ImportStatus.REFUSED

@@ -16,7 +16,7 @@ message per field (``file``, ``mapping``, ``link.reference`` …).
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
@@ -48,6 +48,7 @@ from merkur.transfer.importing.services import (
     BUSY,
     PREVIEW_ROWS,
     Conflict,
+    bad_rows_download,
     jobs_of,
     locked,
     start,
@@ -82,12 +83,19 @@ def _not_busy(record: AddressImport) -> None:
         raise HttpError(409, reason)
 
 
-def _start(record: AddressImport, user, *, dry_run: bool):
-    """Claim and queue the run; 409 if another request started it meanwhile."""
-    try:
-        return start(record, user, dry_run=dry_run)
+def _start(request: HttpRequest, import_id: int, *, dry_run: bool) -> Status:
+    """Claim and queue the dry run or the real run (after a dry run); 409 if it cannot
+    start or another request started it meanwhile."""
+    record = _import(request, import_id)
+    _not_busy(record)
+    if not dry_run and record.status != ImportStatus.CHECKED:
+        raise HttpError(409, _("Check the file (dry run) before importing it."))
+    record.options = services.options_for_run(record).to_dict()
+    try:  # ``start`` writes the options in the transaction that claims the import
+        job = start(record, request.auth, dry_run=dry_run)
     except Conflict as error:
         raise HttpError(409, str(error)) from None
+    return _started(record, job)
 
 
 def _changes(payload: Schema) -> dict:
@@ -246,13 +254,7 @@ def delete_import(request: HttpRequest, import_id: int):
     "settings are incomplete (e.g. no column for the company name).",
 )
 def start_dry_run(request: HttpRequest, import_id: int):
-    record = _import(request, import_id)
-    _not_busy(record)
-    options = services.options_for_run(record)
-    with transaction.atomic():
-        record.options = options.to_dict()
-        job = _start(record, request.auth, dry_run=True)
-    return _started(record, job)
+    return _start(request, import_id, dry_run=True)
 
 
 @router.post(
@@ -264,15 +266,7 @@ def start_dry_run(request: HttpRequest, import_id: int):
     "bad rows) or `failed`.",
 )
 def start_run(request: HttpRequest, import_id: int):
-    record = _import(request, import_id)
-    _not_busy(record)
-    if record.status != ImportStatus.CHECKED:
-        raise HttpError(409, _("Check the file (dry run) before importing it."))
-    options = services.options_for_run(record)
-    with transaction.atomic():
-        record.options = options.to_dict()
-        job = _start(record, request.auth, dry_run=False)
-    return _started(record, job)
+    return _start(request, import_id, dry_run=False)
 
 
 # --- refused rows ----------------------------------------------------------------------------
@@ -354,14 +348,4 @@ def _line_page(rows: list[dict], query: PageQuery) -> dict:
     },
 )
 def download_refused_rows(request: HttpRequest, import_id: int):
-    record = _import(request, import_id)
-    path = record.bad_rows_path
-    if path is None or not path.exists():
-        raise Http404
-    name = _("bad-rows-%(name)s") % {"name": record.file_name}
-    return FileResponse(
-        open(path, "rb"),  # the response closes it
-        as_attachment=True,
-        filename=name,
-        content_type="text/csv",
-    )
+    return bad_rows_download(_import(request, import_id))

@@ -7,6 +7,7 @@ again or changes the mapping is in ``prepare`` (the CLI uses it too).
 """
 
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from merkur.transfer.columns import Mapping
@@ -176,3 +177,18 @@ def job_of(record: AddressImport, jobs: dict | None = None):
         )
         record.status, record.message = ImportStatus.FAILED, message
     return job
+
+
+def bad_rows_download(record: AddressImport) -> FileResponse:
+    """The refused rows' CSV (the file's rows plus a reason) as a download; ``Http404``
+    if the last run kept none."""
+    path = record.bad_rows_path
+    if path is None or not path.exists():
+        raise Http404
+    name = _("bad-rows-%(name)s") % {"name": record.file_name}
+    return FileResponse(
+        open(path, "rb"),  # the response closes it
+        as_attachment=True,
+        filename=name,
+        content_type="text/csv",
+    )

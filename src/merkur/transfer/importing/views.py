@@ -311,14 +311,7 @@ def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(EDIT)
 @require_safe
 def import_bad_rows(request: HttpRequest, pk: int) -> FileResponse:
-    record = get_import_for(request, pk)
-    path = record.bad_rows_path
-    if path is None or not path.exists():
-        raise Http404
-    name = _("bad-rows-%(name)s") % {"name": record.file_name}
-    return FileResponse(
-        open(path, "rb"), as_attachment=True, filename=name, content_type="text/csv"
-    )
+    return services.bad_rows_download(get_import_for(request, pk))
 
 
 @capability_required(EDIT)

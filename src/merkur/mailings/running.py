@@ -616,13 +616,7 @@ def send_faxes(
                     counts[state] = counts.get(state, 0) + 1
                     if state == ItemState.SENT:
                         done.append(item)
-                    MailingItem.objects.filter(pk=item.pk).update(
-                        state=item.state,
-                        reason=item.reason,
-                        detail=item.detail,
-                        retryable=item.retryable,
-                        done_at=item.done_at,
-                    )
+                    _store_outcome(item)
                     progress(item)
             finally:
                 record_contacts(mailing, done, Channel.FAX, by=by)

@@ -232,12 +232,19 @@ def mailing_delete(*, mailing: Mailing, by) -> None:
 @transaction.atomic
 def mailing_start(*, mailing: Mailing, by):
     """Enqueue the job that runs the mailing; the job. Only a draft can be started."""
-    from merkur.jobs.services import enqueue
-
     current = lock_for_update(Mailing, mailing.pk, None)
     if current.status != MailingStatus.DRAFT or current.job_id is not None:
         raise ValidationError(_("This mailing was started already."))
     check_options(current.channels, current.options)
+    job = _enqueue_run(current, mailing, by)
+    return job
+
+
+def _enqueue_run(current: Mailing, mailing: Mailing, by):
+    """Queue the job ``mailings.run`` for the locked ``current`` and mark it (and the
+    caller's ``mailing``) running; the job."""
+    from merkur.jobs.services import enqueue
+
     job = enqueue(
         "mailings.run",
         params={"mailing": current.pk},
@@ -266,8 +273,6 @@ def retry_failed(*, mailing: Mailing, by):
     are never sent again. Only a mailing that is done or failed, whose job is not
     running, can be retried (``ValidationError`` otherwise).
     """
-    from merkur.jobs.services import enqueue
-
     current = lock_for_update(Mailing, mailing.pk, None)
     if current.status not in (MailingStatus.DONE, MailingStatus.FAILED) or (
         current.job is not None and not current.job.is_finished
@@ -280,16 +285,7 @@ def retry_failed(*, mailing: Mailing, by):
     )
     if not count:
         raise ValidationError(_("This mailing has no failed items that can be retried."))
-    job = enqueue(
-        "mailings.run",
-        params={"mailing": current.pk},
-        user=by,
-        title=_("Mailing “%(name)s”") % {"name": current.name},
-    )
-    Mailing.objects.filter(pk=current.pk).update(
-        job=job, status=MailingStatus.RUNNING, updated_at=timezone.now()
-    )
-    mailing.job, mailing.status = job, MailingStatus.RUNNING
+    job = _enqueue_run(current, mailing, by)
     return job, count
 
 

@@ -20,8 +20,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +53,10 @@ def style_files(regular: Path) -> dict[str, Path]:
 
 @functools.cache
 def _load(regular: str) -> Fonts:
+    # ReportLab is imported here, not at start-up (this module is loaded with the app).
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
     # ReportLab keeps the first font registered under a name: each file gets its own.
     family = f"{FAMILY}-{hashlib.sha1(regular.encode(), usedforsecurity=False).hexdigest()[:8]}"
     try:

@@ -703,3 +703,26 @@ def test_the_api_describes_the_refused_rows_with_the_kept_number(api):
     described = schema["paths"]["/api/v1/imports/{import_id}/refused-rows"]["get"]["description"]
     assert f"The first {KEPT} are listed" in described
     assert "/api/v1/imports/{import_id}/duplicates" in schema["paths"]
+
+
+def test_only_who_maintains_master_tables_may_have_entries_added(api, uploaded):
+    response = api.patch(f"/{uploaded['id']}", {"add_to_master_tables": True})
+    assert response.status_code == 422, response.content
+    errors = response.json()["errors"]["add_to_master_tables"]
+    assert "maintain the master tables" in " ".join(errors)
+    assert not AddressImport.objects.get().options.get("add_to_master_tables")
+
+
+def test_new_master_entries_are_set_and_reported(admin_user):
+    api = Api(admin_user)
+    text = (
+        "Firma;PLZ;Ort;Straße;Nachname;Position\r\nAlpha GmbH;10115;Berlin;Weg 1;Alt;Pförtner\r\n"
+    )
+    created = api.upload(text.encode()).json()
+    response = api.patch(f"/{created['id']}", {"add_to_master_tables": True})
+    assert response.status_code == 200, response.content
+    assert response.json()["settings"]["add_to_master_tables"] is True
+    assert api.post(f"/{created['id']}/dry-run").status_code == 202
+    work()
+    answer = api.get(f"/{created['id']}").json()
+    assert answer["dry_run"]["new_entries"] == {"titles": [], "functions": ["Pförtner"]}

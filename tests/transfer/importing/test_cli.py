@@ -1,12 +1,15 @@
 """``merkur import-addresses``: detection shown, dry run, exit codes, mapping, profiles."""
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from merkur.companies.models import Company, Person
+from merkur.companies.models import Company, Function, Person
+from merkur.mailings.events import services as events
+from merkur.mailings.models import EventKind, EventMember
 from merkur.transfer.importing.prepare import mapping_for
 from merkur.transfer.models import AddressImport, ImportProfile
 
@@ -107,6 +110,9 @@ def test_a_saved_profile_maps_the_columns(write, admin_user):
         (["--map", "Telefax=company.phone"], "The file has no column “Telefax”."),
         (["--decide", "number=merge"], "write RULE=ACTION"),
         (["--link-order", "X-1"], "Sales order X-1 does not exist."),
+        (["--link-event", "Gibt es nicht"], "Marketing event Gibt es nicht does not exist."),
+        (["--link-order", "X-1", "--link-event", "1"], "Link to one record"),
+        (["--link-status", "invited"], "--link-status goes with --link-event"),
     ],
 )
 def test_bad_options_fail_with_one_line(write, db, args, message):
@@ -144,3 +150,43 @@ def test_map_changes_a_profiles_mapping(write, admin_user):
     command(path, "--profile", "Händler X", "--map", "Zusatz=company.name2", "--map", "Telefon=")
     company = Company.objects.get()
     assert (company.name, company.name2, company.phone) == ("Alpha GmbH", "Werk 2", "")
+
+
+@pytest.fixture
+def event(db, admin_user):
+    return events.event_create(
+        data={
+            "name": "Hausmesse 2026",
+            "kind": EventKind.objects.create(name="Messe"),
+            "starts_on": datetime.date(2026, 5, 4),
+            "ends_on": datetime.date(2026, 5, 6),
+        },
+        by=admin_user,
+    )
+
+
+def test_the_records_become_members_of_an_event_with_a_status(write, event):
+    out, _err = command(write(GOOD), "--link-event", "hausmesse 2026", "--link-status", "invited")
+    assert "Link to: Marketing event hausmesse 2026." in out
+    members = EventMember.objects.filter(event=event)
+    assert members.count() == 2
+    assert {m.status for m in members} == {"invited"}
+    assert {m.company.name for m in members} == {"Müller Bau GmbH", "Schmidt AG"}
+
+
+def test_an_unknown_member_status_fails_naming_the_statuses(write, event):
+    with pytest.raises(CommandError, match="Choose one of: planned, invited"):
+        command(write(GOOD), "--link-event", str(event.pk), "--link-status", "eingeladen")
+    assert not Company.objects.exists()
+
+
+def test_unknown_functions_are_added_to_their_master_table_when_asked(write, db):
+    text = "Firma;Straße;PLZ;Ort;Nachname;Position\r\nAlpha;Weg 1;10115;Berlin;Alt;Pförtner\r\n"
+    with pytest.raises(CommandError, match="not imported"):
+        command(write(text))
+    out, _err = command(write(text), "--add-to-master-tables", "--dry-run")
+    assert "New functions for the master table: Pförtner" in out
+    assert not Function.objects.exists()
+    out, _err = command(write(text), "--add-to-master-tables")
+    assert "Functions added to the master table: Pförtner" in out
+    assert list(Person.objects.get().functions.values_list("name", flat=True)) == ["Pförtner"]

@@ -320,3 +320,31 @@ def test_a_second_start_from_a_stale_page_is_refused(client, uploaded, monkeypat
     response = client.post(decide, IMPORT_NOW, follow=True)
     assert "The import is running; wait until it has finished." in response.content.decode()
     assert Job.objects.count() == 2  # the dry run and one run
+
+
+def test_adding_to_master_tables_is_offered_to_who_maintains_them(uploaded, admin_user, client):
+    url = reverse("transfer:import_settings", args=[uploaded.pk])
+    assert "add_to_master_tables" not in client.get(url).content.decode()
+    # A sales user who sends the field anyway has it ignored.
+    client.post(url, settings_data(uploaded, add_to_master_tables="on"))
+    uploaded.refresh_from_db()
+    assert uploaded.options.get("add_to_master_tables") is False
+
+    admin = client_for(admin_user)
+    text = (
+        "Firma;Straße;PLZ;Ort;Nachname;Position\r\nAlpha GmbH;Weg 1;10115;Berlin;Alt;Pförtner\r\n"
+    )
+    assert upload(admin, text.encode()).status_code == 302
+    record = AddressImport.objects.latest("pk")
+    url = reverse("transfer:import_settings", args=[record.pk])
+    assert "Add unknown functions and titles" in admin.get(url).content.decode()
+    data = settings_data(record, add_to_master_tables="on")
+    data = {k: v for k, v in data.items() if not k.startswith("column_")}
+    data |= {"column_0": "company.name", "column_1": "address.street",
+             "column_2": "address.postal_code", "column_3": "address.city",
+             "column_4": "person.last_name", "column_5": "person.functions"}  # fmt: skip
+    assert admin.post(url, data).status_code == 302
+    work()
+    page = admin.get(record.get_absolute_url()).content.decode()
+    assert 'id="new-functions"' in page
+    assert "Pförtner" in page

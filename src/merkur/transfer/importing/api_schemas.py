@@ -95,6 +95,11 @@ class SettingsIn(BodySchema):
     link_matches: bool | None = Field(
         None, description="Link the existing records that rows matched, too (default true)."
     )
+    add_to_master_tables: bool | None = Field(
+        None,
+        description="Add unknown functions and titles to their master tables instead of "
+        "refusing the rows (default false; needs the right to maintain master tables).",
+    )
 
 
 class ColumnOut(Schema):
@@ -127,6 +132,7 @@ class SettingsOut(Schema):
     similarity: int
     link: dict | None
     link_matches: bool
+    add_to_master_tables: bool
     decisions: dict[str, str]
     row_decisions: dict[str, str]
 
@@ -141,6 +147,11 @@ class CountsOut(Schema):
     refused: int
     linked: int
     link_label: str
+    new_entries: dict[str, list[str]] = Field(
+        ...,
+        description="Entries added to the master tables (a dry run: to be added), "
+        '{"titles": [...], "functions": [...]}.',
+    )
     companies_created: int
     people_created: int
     companies_updated: int
@@ -310,6 +321,7 @@ def counts(summary: dict) -> dict | None:
         **{key: summary.get(key, 0) for key in ("linked", "companies_created", "people_created",
                                                 "companies_updated", "people_updated")},
         "link_label": summary.get("link_label", ""),
+        "new_entries": summary.get("new_entries") or {},
         "written": summary.get("written", False),
         "failure": summary.get("failure", ""),
         "summary": summary.get("summary", ""),

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from merkur.transfer.columns import Mapping, MappingError
-from merkur.transfer.importing import links
+from merkur.transfer.importing import links, master_entries
 from merkur.transfer.importing.countries import country_code
 from merkur.transfer.importing.options import (
     ALL_OR_NOTHING,
@@ -42,7 +42,8 @@ READING = {"encoding": "encoding", "separator": "delimiter", "quotechar": "quote
            "has_header": "has_header"}  # fmt: skip
 # Changing only these keeps a dry run valid (as the screens' decisions form does).
 DECISIONS = ("decisions", "row_decisions")
-PLAIN = ("mode", "roles", "number_format", "date_format", "similarity", "link_matches")
+PLAIN = ("mode", "roles", "number_format", "date_format", "similarity", "link_matches",
+         "add_to_master_tables")  # fmt: skip
 # The draft's keys that come from the file and a profile, not from the other settings.
 FROM_FILE = ("detection", "mapping", "number_format", "date_format")
 # The changes that read the file.
@@ -97,6 +98,7 @@ def settings_of(record: AddressImport) -> dict:
         "similarity": draft.get("similarity", DEFAULT_SIMILARITY),
         "link": draft.get("link"),
         "link_matches": draft.get("link_matches", True),
+        "add_to_master_tables": draft.get("add_to_master_tables", False),
         "decisions": draft.get("decisions") or {},
         "row_decisions": draft.get("row_decisions") or {},
     }
@@ -144,9 +146,11 @@ def change_settings(record: AddressImport, changes: dict, user) -> None:
         if country and country_code(country) != country:
             errors["country"] = [_("%(country)s is not a country code.") % {"country": country}]
         draft["country"] = country
+    if changes.get("add_to_master_tables") and not master_entries.may_add(user):
+        errors["add_to_master_tables"] = [str(master_entries.NOT_ALLOWED)]
     if "link" in changes:
         link = changes["link"]
-        errors |= link_errors(link) if link else {}
+        errors |= links.errors(link) if link else {}
         draft["link"] = link or None
     if errors:
         raise ValidationError(errors)
@@ -192,32 +196,6 @@ def _remap(record: AddressImport, draft: dict, columns: dict, *, replace: bool) 
             raise MappingError(_("The file has no column “%(name)s”.") % {"name": name})
         chosen[index] = target
     return remap(None if replace else Mapping.from_dict(draft["mapping"]), chosen, header)
-
-
-def link_errors(link: dict) -> dict[str, list[str]]:
-    """Field errors of a link target that does not exist or has no such status."""
-    kind = links.TARGETS.get(link["kind"])
-    if kind is None:
-        return {
-            "link.kind": [
-                _("Link to one of: %(kinds)s.") % {"kinds": ", ".join(sorted(links.TARGETS))}
-            ]
-        }
-    if kind.find(link["reference"]) is None:
-        message = _("%(kind)s %(reference)s does not exist.") % {
-            "kind": kind.label,
-            "reference": link["reference"],
-        }
-        return {"link.reference": [message]}
-    status = link.get("status") or ""
-    statuses = [value for value, _label in kind.statuses()] if kind.statuses else []
-    if status and status not in statuses:
-        if not statuses:
-            return {"link.status": [_("%(kind)s links have no status.") % {"kind": kind.label}]}
-        return {
-            "link.status": [_("Choose one of: %(statuses)s.") % {"statuses": ", ".join(statuses)}]
-        }
-    return {}
 
 
 def options_for_run(record: AddressImport) -> ImportOptions:

@@ -15,6 +15,7 @@ worker are on their way, so memory stays flat whatever the file's size.
 """
 
 import gc
+import json
 import logging
 import multiprocessing
 import operator
@@ -183,9 +184,12 @@ def staged_row(line: int, fields: list[str], row: dict, adapt) -> tuple:
     values["raw"] = raw_fields(fields)
     values["p_salutation"] = salutation.pk if salutation else None
     values["p_title"] = title.pk if title else None
+    values["p_new_title"] = title.name if title is not None and title.pk is None else ""
     values["p_consent"] = adapt(row.get("p_marketing_consent_at"))
     values["p_opt_out"] = adapt(row.get("p_marketing_opt_out_at"))
     values["p_functions"] = ",".join(map(str, row.get("p_functions", ())))
+    new_functions = row.get("p_new_functions")
+    values["p_new_functions"] = json.dumps(new_functions) if new_functions else ""
     values["k_email"] = row.get("p_email", "").lower() if row["has_person"] else ""
     values["k_cemail"] = row["c_email"].lower()
     return _COLUMNS(values)

@@ -9,7 +9,7 @@ from django_countries import countries
 from merkur.companies.models import CompanyRole
 from merkur.core.forms import BootstrapMixin
 from merkur.transfer.columns import TARGETS
-from merkur.transfer.importing import links
+from merkur.transfer.importing import links, master_entries
 from merkur.transfer.importing.options import (
     ACTION_LABELS,
     ACTIONS,
@@ -158,6 +158,14 @@ class SettingsForm(BootstrapMixin, forms.Form):
         required=False,
         initial=True,
     )
+    add_to_master_tables = forms.BooleanField(
+        label=gettext_lazy("Add unknown functions and titles to their master tables"),
+        required=False,
+        help_text=gettext_lazy(
+            "Otherwise a row naming one is refused. Salutations are never added: each needs "
+            "its letter salutation."
+        ),
+    )
     profile_name = forms.CharField(
         label=gettext_lazy("Save as profile"),
         required=False,
@@ -186,6 +194,8 @@ class SettingsForm(BootstrapMixin, forms.Form):
             self.fields[name].widget.attrs["class"] = "form-select"
         for name in ("mode", "roles"):
             self.fields[name].widget.attrs["class"] = "form-check-input"
+        if not master_entries.may_add(user):
+            del self.fields["add_to_master_tables"]
 
     def column_fields(self):
         return [self[f"column_{index}"] for index in range(self.columns)]
@@ -226,6 +236,7 @@ class SettingsForm(BootstrapMixin, forms.Form):
             "similarity": data["similarity"],
             "link": link,
             "link_matches": data["link_matches"],
+            "add_to_master_tables": data.get("add_to_master_tables", False),
         }
 
 

@@ -10,7 +10,8 @@ register themselves from their app (``register(LinkKind(...))`` in
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 Pairs = Iterable[tuple[int, int | None]]
 BATCH = 5_000
@@ -36,6 +37,30 @@ def register(kind: LinkKind) -> None:
 
 def choices() -> list[tuple[str, str]]:
     return [(kind.key, str(kind.label)) for kind in TARGETS.values()]
+
+
+def errors(link: dict) -> dict[str, list[str]]:
+    """Field errors of a link target that does not exist or has no such status (API, CLI)."""
+    kind = TARGETS.get(link["kind"])
+    if kind is None:
+        return {
+            "link.kind": [_("Link to one of: %(kinds)s.") % {"kinds": ", ".join(sorted(TARGETS))}]
+        }
+    if kind.find(link["reference"]) is None:
+        message = _("%(kind)s %(reference)s does not exist.") % {
+            "kind": kind.label,
+            "reference": link["reference"],
+        }
+        return {"link.reference": [message]}
+    status = link.get("status") or ""
+    statuses = [value for value, _label in kind.statuses()] if kind.statuses else []
+    if status and status not in statuses:
+        if not statuses:
+            return {"link.status": [_("%(kind)s links have no status.") % {"kind": kind.label}]}
+        return {
+            "link.status": [_("Choose one of: %(statuses)s.") % {"statuses": ", ".join(statuses)}]
+        }
+    return {}
 
 
 # --- sales orders ---------------------------------------------------------------------------
@@ -70,8 +95,8 @@ def _link_order(order, pairs: Pairs, *, source=None, status: str = "") -> int:
 register(
     LinkKind(
         key="sales_order",
-        label=_("Sales order"),
-        reference_label=_("Order number"),
+        label=gettext_lazy("Sales order"),
+        reference_label=gettext_lazy("Order number"),
         find=_find_order,
         link=_link_order,
         describe=lambda order: f"{order} ({order.company})",

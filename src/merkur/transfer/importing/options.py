@@ -75,6 +75,9 @@ class ImportOptions:
     link: LinkTarget | None = None
     # Rows skipped because they match an existing record still link that record.
     link_matches: bool = True
+    # Functions and titles not yet in their master tables are added there
+    # (``master_entries``) instead of refusing the row.
+    add_to_master_tables: bool = False
 
     def action_for(self, rule: str, line: int) -> str:
         """What to do with the row on ``line`` that matched by ``rule``."""
@@ -98,6 +101,7 @@ class ImportOptions:
             "similarity": self.similarity,
             "link": self.link.to_dict() if self.link else None,
             "link_matches": self.link_matches,
+            "add_to_master_tables": self.add_to_master_tables,
         }
 
     @classmethod
@@ -122,6 +126,7 @@ class ImportOptions:
             similarity=data.get("similarity", DEFAULT_SIMILARITY),
             link=_link(data.get("link")),
             link_matches=bool(data.get("link_matches", True)),
+            add_to_master_tables=bool(data.get("add_to_master_tables", False)),
         )
         options.validate()
         return options

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from merkur.transfer.columns import Assign, MappingError, Split
-from merkur.transfer.importing import checking, links, matching
+from merkur.transfer.importing import checking, links, master_entries, matching
 from merkur.transfer.importing.decide import decide
 from merkur.transfer.importing.options import (
     ALL_OR_NOTHING,
@@ -138,6 +138,8 @@ class _Run:
         writing = not result.dry_run and (
             result.refused == 0 or self.options.mode != ALL_OR_NOTHING
         )
+        if self.options.add_to_master_tables and not self._new_entries(writing):
+            return
         if writing:
             self.progress(result.rows, result.rows, _("Writing …"))
             late, ids = write(plan, self.options, result, user=self.user, file_name=result.file)
@@ -154,6 +156,20 @@ class _Run:
             self.result.linked = self._count_links()
         self._report_refused(refused)
         result.written = writing
+
+    def _new_entries(self, writing: bool) -> bool:
+        """Add (or, not writing, list) the new master table entries; False: too many."""
+        if not master_entries.may_add(self.user):
+            self.result.failure = str(master_entries.NOT_ALLOWED)
+            return False
+        entries = master_entries.planned()
+        self.result.new_entries = entries.names()
+        self.result.failure = master_entries.too_many(entries)
+        if self.result.failure:
+            return False
+        if writing and entries:
+            master_entries.add(entries, user=self.user)
+        return True
 
     # --- reading and checking ------------------------------------------------------------------
 

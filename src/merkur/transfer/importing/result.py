@@ -29,6 +29,20 @@ class BadRow:
     def reason(self) -> str:
         return reason_text(self.line, self.problems)
 
+    def _new_entries_text(self) -> str:
+        titles = len(self.new_entries.get("titles", ()))
+        functions = len(self.new_entries.get("functions", ()))
+        if not (titles or functions):
+            return ""
+        counts = {
+            "titles": ngettext("%(count)s title", "%(count)s titles", titles) % {"count": titles},
+            "functions": ngettext("%(count)s function", "%(count)s functions", functions)
+            % {"count": functions},
+        }
+        if self.written:
+            return ", " + _("%(titles)s and %(functions)s added to the master tables") % counts
+        return ", " + _("%(titles)s and %(functions)s new for the master tables") % counts
+
     def as_dict(self) -> dict:
         return {"line": self.line, "problems": [p.as_dict() for p in self.problems]}
 
@@ -57,6 +71,8 @@ class ImportResult:
     people_updated: int = 0
     linked: int = 0
     link_label: str = ""
+    # Entries added to the master tables (a dry run: to be added): {"titles": [...], …}
+    new_entries: dict[str, list[str]] = field(default_factory=dict)
     bad: list[BadRow] = field(default_factory=list)
     matches: list[dict] = field(default_factory=list)  # line, action, rule, company, …
     failure: str = ""  # the file could not be read to its end, or the run failed
@@ -105,6 +121,7 @@ class ImportResult:
             )
             % counts
         )
+        text += self._new_entries_text()
         if self.link_label:
             text += ", " + ngettext(
                 "%(linked)s link to %(target)s", "%(linked)s links to %(target)s", self.linked
@@ -122,6 +139,20 @@ class ImportResult:
             }
         return _("%(file)s imported: %(counts)s.") % {"file": self.file, "counts": text}
 
+    def _new_entries_text(self) -> str:
+        titles = len(self.new_entries.get("titles", ()))
+        functions = len(self.new_entries.get("functions", ()))
+        if not (titles or functions):
+            return ""
+        counts = {
+            "titles": ngettext("%(count)s title", "%(count)s titles", titles) % {"count": titles},
+            "functions": ngettext("%(count)s function", "%(count)s functions", functions)
+            % {"count": functions},
+        }
+        if self.written:
+            return ", " + _("%(titles)s and %(functions)s added to the master tables") % counts
+        return ", " + _("%(titles)s and %(functions)s new for the master tables") % counts
+
     def as_dict(self) -> dict:
         return {
             "file": self.file,
@@ -137,6 +168,7 @@ class ImportResult:
             "people_updated": self.people_updated,
             "linked": self.linked,
             "link_label": self.link_label,
+            "new_entries": self.new_entries,
             "bad": [row.as_dict() for row in self.bad],
             "matches": self.matches,
             "failure": self.failure,

@@ -51,7 +51,9 @@ ROW_COLUMNS = [
     ("p_notes", "text"),
     ("p_consent", "timestamptz"),
     ("p_opt_out", "timestamptz"),
-    ("p_functions", "text"),
+    ("p_functions", "text"),  # ids: "3,7"
+    ("p_new_title", "text"),  # a title to add to its master table, as the file writes it
+    ("p_new_functions", "text"),  # functions to add to their master table: a JSON list
     ("p_sort_name", "text"),
     ("p_search", "text"),
     ("k_email", "text"),  # the person's e-mail, lower case

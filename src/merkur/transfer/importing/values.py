@@ -79,9 +79,20 @@ _company_key = lru_cache(maxsize=100_000)(names.normalize_company)
 _street_key = lru_cache(maxsize=100_000)(names.normalize_street)
 
 
+def master_key(name: str) -> str:
+    """How a master table entry is looked up: folded, without a final full stop."""
+    return fold(name).rstrip(".")
+
+
 def _master(model) -> dict[str, object]:
-    """Active entries of a master table by folded name."""
-    return {fold(entry.name).rstrip("."): entry for entry in model.objects.filter(is_active=True)}
+    """Active entries of a master table by ``master_key``."""
+    return {master_key(entry.name): entry for entry in model.objects.filter(is_active=True)}
+
+
+def _inactive(model) -> frozenset[str]:
+    """Keys of the deactivated entries: such a value is refused, never added again."""
+    names = model.objects.filter(is_active=False).values_list("name", flat=True)
+    return frozenset(map(master_key, names))
 
 
 class RowChecker:
@@ -98,6 +109,8 @@ class RowChecker:
         self.salutations = _master(Salutation)
         self.titles = _master(Title)
         self.functions = _master(Function)
+        self.inactive = {model: _inactive(model) for model in (Salutation, Title, Function)}
+        self._name_limit = Function._meta.get_field("name").max_length
         self._postal: dict[tuple, dict[str, str]] = {}
         self._phones: dict[tuple[str, str], tuple[str, str]] = {}
         self._validators = {
@@ -311,22 +324,30 @@ class RowChecker:
             text = values.get(target, "")
             if not text:
                 continue
-            salutation, title = self._prefix(text)
+            salutation, title = self._prefix(text, target)
             if salutation is None and title is None:
                 model = Salutation if target == "person.salutation" else Title
-                yield target, text, self._not_in_master(model)
+                yield target, text, self._unknown(model, text)
+                continue
+            if title is not None and title.pk is None and len(title.name) > self._name_limit:
+                yield target, text, self._too_long(Title)
                 continue
             row["p_salutation"] = row["p_salutation"] or salutation
             row["p_title"] = row["p_title"] or title
-        functions = []
+        functions, new_functions = [], []
         text = values.get("person.functions", "")
         for part in filter(None, (p.strip() for p in re.split(r"[,;/\n]", text))):
-            entry = self.functions.get(fold(part).rstrip("."))
-            if entry is None:
-                yield "person.functions", part, self._not_in_master(Function)
-            else:
+            entry = self.functions.get(master_key(part))
+            if entry is not None:
                 functions.append(entry.pk)
+            elif not self._may_add(Function, part):
+                yield "person.functions", part, self._unknown(Function, part)
+            elif len(part) > self._name_limit:
+                yield "person.functions", part, self._too_long(Function)
+            else:
+                new_functions.append(part)
         row["p_functions"] = functions
+        row["p_new_functions"] = new_functions
         for name in ("marketing_consent_at", "marketing_opt_out_at"):
             text = values.get(f"person.{name}", "")
             try:
@@ -339,12 +360,14 @@ class RowChecker:
                     % {"example": DATE_EXAMPLES[self.options.date_format]},
                 )
 
-    def _prefix(self, text: str) -> tuple[Salutation | None, Title | None]:
+    def _prefix(self, text: str, target: str) -> tuple[Salutation | None, Title | None]:
         """Salutation and title in one text, whichever column it came in.
 
         Files put "Mr." under "Title" (Outlook in English), "Dr." under
         "Prefix" (Apple) and "Herr Dr." under "Anrede"; each part is looked up
-        in both master tables. (None, None) when any part is unknown.
+        in both master tables. An unknown title may be added to its table (an
+        unsaved ``Title``, see ``_may_add``); otherwise (None, None) when any
+        part is unknown.
         """
         key = cached_fold(text).rstrip(".")
         salutation = self._salutation(key)
@@ -358,10 +381,40 @@ class RowChecker:
         title = self.titles.get(rest.strip().rstrip("."))
         if salutation is not None and title is not None:
             return salutation, title
+        if salutation is not None and title is None:
+            written = text.strip().split(None, 1)[1]  # the title as the file writes it
+            if self._may_add(Title, written):
+                return salutation, Title(name=written)
+        elif target == "person.title" and self._may_add(Title, text):
+            return None, Title(name=text.strip())
         return None, None
 
     def _salutation(self, key: str) -> Salutation | None:
         return self.salutations.get(key) or self.salutations.get(_SALUTATION_SYNONYMS.get(key, ""))
+
+    def _may_add(self, model, text: str) -> bool:
+        """Whether an unknown ``text`` becomes a new entry: option on, not deactivated."""
+        return self.options.add_to_master_tables and master_key(text) not in self.inactive[model]
+
+    def _unknown(self, model, text: str) -> str:
+        table = {"table": model._meta.verbose_name_plural, "value": text.strip()}
+        if master_key(text) in self.inactive[model]:
+            return _("“%(value)s” is deactivated in the master table “%(table)s”.") % table
+        if model is Salutation and self.options.add_to_master_tables:
+            return (
+                _(
+                    "Not in the master table “%(table)s”; an import adds no salutations, as each "
+                    "needs its letter salutation: add it there or leave the column unmapped."
+                )
+                % table
+            )
+        return self._not_in_master(model)
+
+    def _too_long(self, model) -> str:
+        return _("Too long for the master table “%(table)s” (at most %(limit)s characters).") % {
+            "table": model._meta.verbose_name_plural,
+            "limit": self._name_limit,
+        }
 
     def _not_in_master(self, model) -> str:
         return _(

@@ -170,6 +170,7 @@ def _settings_initial(draft: dict, header) -> dict:
         "link_reference": link.get("reference", ""),
         "link_status": link.get("status", ""),
         "link_matches": draft.get("link_matches", True),
+        "add_to_master_tables": draft.get("add_to_master_tables", False),
     }
     try:
         mapping = Mapping.from_dict(draft.get("mapping"))

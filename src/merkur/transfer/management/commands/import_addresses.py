@@ -96,6 +96,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--link-order", metavar="NUMBER", help="Link the records to this sales order."
         )
+        parser.add_argument(
+            "--link-event",
+            metavar="ID_OR_NAME",
+            help="Make the records members of this marketing event.",
+        )
+        parser.add_argument(
+            "--link-status",
+            metavar="STATUS",
+            help="The members' status with --link-event (default: planned), e.g. invited.",
+        )
+        parser.add_argument(
+            "--add-to-master-tables",
+            action="store_true",
+            help="Add unknown functions and titles to their master tables instead of "
+            "refusing the rows (salutations are never added).",
+        )
         parser.add_argument("--errors", metavar="FILE", help="Write the bad rows to this file.")
         parser.add_argument("--show-mapping", action="store_true", help="Print the column mapping.")
 
@@ -119,6 +135,7 @@ class Command(BaseCommand):
         )
         self.stderr.write("")
         self.stdout.write(result.summary() + f" ({result.seconds:.1f} s)")
+        self._new_entries(result)
         for row in result.bad[:SHOWN]:
             self.stdout.write("  " + row.reason())
         if result.refused > SHOWN:
@@ -135,6 +152,19 @@ class Command(BaseCommand):
                 _("not imported: %(count)s bad rows (all or nothing; see --commit-good-rows)")
                 % {"count": result.refused}
             )
+
+    def _new_entries(self, result) -> None:
+        if result.written:
+            labels = (
+                _("Titles added to the master table"),
+                _("Functions added to the master table"),
+            )
+        else:
+            labels = (_("New titles for the master table"), _("New functions for the master table"))
+        for label, key in zip(labels, ("titles", "functions"), strict=True):
+            names = result.new_entries.get(key)
+            if names:
+                self.stdout.write(f"  {label}: {', '.join(names)}")
 
     # --- options -------------------------------------------------------------------------------
 
@@ -180,9 +210,8 @@ class Command(BaseCommand):
                 "roles": options["role"] or [CompanyRole.PROSPECT],
                 "country": (options["country"] or "").upper(),
                 "similarity": options["similarity"] or 88,
-                "link": {"kind": "sales_order", "reference": options["link_order"]}
-                if options["link_order"]
-                else None,
+                "link": self._link(options),
+                "add_to_master_tables": options["add_to_master_tables"],
             }
             if profile is not None:
                 data["number_format"] = reading["number_format"]
@@ -190,6 +219,26 @@ class Command(BaseCommand):
             return ImportOptions.from_dict(data)
         except (ReadError, InvalidDetection, MappingError, OptionsError) as error:
             raise CommandError(f"{path}: {error}") from None
+
+    def _link(self, options) -> dict | None:
+        if options["link_order"] and options["link_event"]:
+            raise CommandError(_("Link to one record: --link-order or --link-event."))
+        if options["link_status"] and not options["link_event"]:
+            raise CommandError(_("--link-status goes with --link-event."))
+        if options["link_order"]:
+            link = {"kind": "sales_order", "reference": options["link_order"]}
+        elif options["link_event"]:
+            link = {
+                "kind": "event",
+                "reference": options["link_event"],
+                "status": options["link_status"] or "",
+            }
+        else:
+            return None
+        problems = links.errors(link)
+        if problems:
+            raise CommandError(" ".join(m for messages in problems.values() for m in messages))
+        return link
 
     def _decisions(self, options) -> dict[str, str]:
         decisions = dict.fromkeys(RULES, options["on_duplicate"]) if options["on_duplicate"] else {}

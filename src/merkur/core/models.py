@@ -159,7 +159,9 @@ class ChangeRecord(models.Model):
         DELETE = "delete", _("deleted")
         MOVE = "move", _("moved")
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    # Both foreign keys are looked up through the indexes in ``Meta`` that start
+    # with them; indexes of their own would only slow down every write.
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=200)
     # The company the change belongs to, so its page can show the history of
@@ -170,6 +172,7 @@ class ChangeRecord(models.Model):
         null=True,
         blank=True,
         related_name="change_records",
+        db_index=False,
     )
     action = models.CharField(max_length=10, choices=Action)
     changes = models.JSONField(default=dict, blank=True)

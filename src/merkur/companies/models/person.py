@@ -29,8 +29,13 @@ class PersonQuerySet(models.QuerySet):
 class Person(VersionedModel):
     """A person at a company, classified by functions and person codes."""
 
+    # Looked up through the (company, sort name) index; no index of its own.
     company = models.ForeignKey(
-        "companies.Company", models.PROTECT, related_name="people", verbose_name=_("company")
+        "companies.Company",
+        models.PROTECT,
+        related_name="people",
+        verbose_name=_("company"),
+        db_index=False,
     )
     salutation = models.ForeignKey(
         "companies.Salutation",

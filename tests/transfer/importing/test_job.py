@@ -35,3 +35,13 @@ def test_a_deleted_import_or_file_fails_the_job_with_a_message(record):
     records.delete_import(record)
     with pytest.raises(JobError, match="deleted"):
         run_inline("transfer.import_addresses", {"import_id": record.pk})
+
+
+def test_adding_to_master_tables_needs_a_user_with_the_right(record, admin_user, sales_user):
+    record.options = {**record.options, "add_to_master_tables": True}
+    record.save()
+    for user in (None, sales_user):  # a job whose user was deleted runs without one
+        with pytest.raises(JobError, match="maintain the master tables"):
+            run_inline("transfer.import_addresses", {"import_id": record.pk}, user=user)
+    summary = run_inline("transfer.import_addresses", {"import_id": record.pk}, user=admin_user)
+    assert summary["written"]

@@ -90,12 +90,58 @@ def test_a_salutation_is_never_added(run, master):
     assert "adds no salutations" in result.bad[0].reason()
 
 
-def test_a_title_after_a_known_salutation_is_added(run, master):
-    text = HEADER + "Alpha GmbH;Weg 1;10115;Berlin;Herr Kommerzialrat;;Hans;Alt;\n"
+def test_junk_and_salutations_are_never_added(run, master):
+    master.salutations["Frau"].is_active = False
+    master.salutations["Frau"].save()
+    for salutation, title, function in (
+        ("Herr Kommerzialrat", "", ""),  # titles only from the title column
+        ("Herr und Frau", "", ""),
+        ("Herr´Xyz", "", ""),  # folds to two words: no crash
+        ("", "Frau", ""),  # a deactivated salutation is no title
+        ("", "Herr Müller", ""),
+        ("", "-", ""),
+        ("", "", "?"),
+        ("", "", "n/a"),
+    ):
+        text = HEADER + f"Alpha GmbH;Weg 1;10115;Berlin;{salutation};{title};Hans;Alt;{function}\n"
+        result = run(text, add_to_master_tables=True)
+        assert result.refused == 1, (salutation, title, function, result.summary())
+        assert result.new_entries == {"titles": [], "functions": []}
+    assert not Title.objects.filter(name__in=["Frau", "-", "Herr Müller"]).exists()
+
+
+def test_a_letter_salutation_too_long_refuses_the_row(run, master):
+    title = "Prof. " + "x" * 94
+    text = HEADER + f"Alpha GmbH;Weg 1;10115;Berlin;Herr;{title};Hans;{'L' * 95};\n"
+    result = run(text, add_to_master_tables=True)
+    assert result.refused == 1
+    assert "too long for the letter salutation" in result.bad[0].reason()
+
+
+def test_every_spelling_gets_the_entrys_name_in_its_letter_salutation(run, master):
+    text = HEADER + (
+        "Alpha GmbH;Weg 1;10115;Berlin;Herr;Dr. rer. nat.;Hans;Alt;\n"
+        "Beta AG;Weg 2;10115;Berlin;Herr;DR. RER. NAT;Udo;Berg;\n"
+    )
     result = run(text, add_to_master_tables=True)
     assert result.written, result.summary()
-    person = Person.objects.get(last_name="Alt")
-    assert (person.salutation.name, person.title.name) == ("Herr", "Kommerzialrat")
+    assert Person.objects.get(last_name="Berg").letter_salutation == (
+        "Sehr geehrter Herr Dr. rer. nat. Berg"
+    )
+
+
+def test_two_new_functions_of_one_row_are_named_in_their_order(run, master):
+    text = HEADER + "Alpha GmbH;Weg 1;10115;Berlin;Herr;;Hans;Alt;cto / Pförtner, CTO\n"
+    result = run(text, add_to_master_tables=True)
+    assert result.new_entries["functions"] == ["cto", "Pförtner"]
+    assert functions_of("Alt") == ["Pförtner", "cto"]
+
+
+def test_a_run_for_a_user_without_the_right_adds_nothing(run, master, sales_user):
+    result = run(HEADER + ROWS, add_to_master_tables=True, user=sales_user)
+    assert not result.written
+    assert "maintain the master tables" in result.failure
+    assert not Function.objects.filter(name="Hausmeister").exists()
 
 
 def test_a_deactivated_entry_is_refused_and_not_added_again(run, master):
@@ -122,7 +168,8 @@ def test_too_many_new_entries_stop_the_run(run, master, monkeypatch):
     monkeypatch.setattr(master_entries, "LIMIT", 1)
     result = run(HEADER + ROWS, add_to_master_tables=True)
     assert not result.written
-    assert "would add 2 entries to the master table “functions”" in result.failure
+    assert "would add more than 1 entries to the master table “functions”" in result.failure
+    assert result.new_entries == {}
     assert not Function.objects.filter(name="Hausmeister").exists()
 
 

@@ -162,8 +162,8 @@ class SettingsForm(BootstrapMixin, forms.Form):
         label=gettext_lazy("Add unknown functions and titles to their master tables"),
         required=False,
         help_text=gettext_lazy(
-            "Otherwise a row naming one is refused. Salutations are never added: each needs "
-            "its letter salutation."
+            "Without this, a row with a function or title missing from its master table is "
+            "refused. Salutations are never added: each needs its letter salutation."
         ),
     )
     profile_name = forms.CharField(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from merkur.jobs.registry import JobError
-from merkur.transfer.importing import records
+from merkur.transfer.importing import master_entries, records
 from merkur.transfer.importing.options import ImportOptions, OptionsError
 from merkur.transfer.models.imports import AddressImport, ImportStatus
 
@@ -27,6 +27,8 @@ def import_addresses(context, *, import_id: int, dry_run: bool = False) -> dict:
         options = ImportOptions.from_dict(record.options)
     except OptionsError as error:
         raise JobError(str(error)) from None
+    if options.add_to_master_tables and not master_entries.may_add(context.user):
+        raise JobError(str(master_entries.NOT_ALLOWED))  # the user lost the right, or is gone
     if not record.stored_path.exists():
         raise JobError(_("The uploaded file is gone; upload it again."))
     AddressImport.objects.filter(pk=record.pk).update(

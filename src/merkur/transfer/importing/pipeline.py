@@ -158,12 +158,16 @@ class _Run:
         result.written = writing
 
     def _new_entries(self, writing: bool) -> bool:
-        """Add (or, not writing, list) the new master table entries; False: too many."""
-        if not master_entries.may_add(self.user):
+        """Add (or, not writing, list) the new master table entries; False: the run stops.
+
+        The command line runs without a user; a user must have the right (the screens,
+        the API and the job ask first: this is the last line of defence).
+        """
+        if self.user is not None and not master_entries.may_add(self.user):
             self.result.failure = str(master_entries.NOT_ALLOWED)
             return False
         entries = master_entries.planned()
-        self.result.new_entries = entries.names()
+        self.result.new_entries = entries.listed()
         self.result.failure = master_entries.too_many(entries)
         if self.result.failure:
             return False

@@ -29,20 +29,6 @@ class BadRow:
     def reason(self) -> str:
         return reason_text(self.line, self.problems)
 
-    def _new_entries_text(self) -> str:
-        titles = len(self.new_entries.get("titles", ()))
-        functions = len(self.new_entries.get("functions", ()))
-        if not (titles or functions):
-            return ""
-        counts = {
-            "titles": ngettext("%(count)s title", "%(count)s titles", titles) % {"count": titles},
-            "functions": ngettext("%(count)s function", "%(count)s functions", functions)
-            % {"count": functions},
-        }
-        if self.written:
-            return ", " + _("%(titles)s and %(functions)s added to the master tables") % counts
-        return ", " + _("%(titles)s and %(functions)s new for the master tables") % counts
-
     def as_dict(self) -> dict:
         return {"line": self.line, "problems": [p.as_dict() for p in self.problems]}
 
@@ -142,16 +128,30 @@ class ImportResult:
     def _new_entries_text(self) -> str:
         titles = len(self.new_entries.get("titles", ()))
         functions = len(self.new_entries.get("functions", ()))
-        if not (titles or functions):
+        parts = []
+        if titles:
+            parts.append(
+                ngettext("%(count)s title", "%(count)s titles", titles) % {"count": titles}
+            )
+        if functions:
+            parts.append(
+                ngettext("%(count)s function", "%(count)s functions", functions)
+                % {"count": functions}
+            )
+        if not parts:
             return ""
-        counts = {
-            "titles": ngettext("%(count)s title", "%(count)s titles", titles) % {"count": titles},
-            "functions": ngettext("%(count)s function", "%(count)s functions", functions)
-            % {"count": functions},
-        }
+        entries = (
+            parts[0]
+            if len(parts) == 1
+            else _("%(first)s and %(second)s")
+            % {
+                "first": parts[0],
+                "second": parts[1],
+            }
+        )
         if self.written:
-            return ", " + _("%(titles)s and %(functions)s added to the master tables") % counts
-        return ", " + _("%(titles)s and %(functions)s new for the master tables") % counts
+            return ", " + _("%(entries)s added to the master tables") % {"entries": entries}
+        return ", " + _("%(entries)s new for the master tables") % {"entries": entries}
 
     def as_dict(self) -> dict:
         return {

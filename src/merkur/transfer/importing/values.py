@@ -95,6 +95,9 @@ def _inactive(model) -> frozenset[str]:
     return frozenset(map(master_key, names))
 
 
+KINDS = (Title, Function)  # the master tables an import may add to
+
+
 class RowChecker:
     """Checks mapped rows (``Mapping.apply``) with the rules of the forms.
 
@@ -110,7 +113,10 @@ class RowChecker:
         self.titles = _master(Title)
         self.functions = _master(Function)
         self.inactive = {model: _inactive(model) for model in (Salutation, Title, Function)}
-        self._name_limit = Function._meta.get_field("name").max_length
+        self._limit = {
+            model: model._meta.get_field("name").max_length for model in (Title, Function)
+        }
+        self._letter_limit = Person._meta.get_field("letter_salutation").max_length
         self._postal: dict[tuple, dict[str, str]] = {}
         self._phones: dict[tuple[str, str], tuple[str, str]] = {}
         self._validators = {
@@ -155,6 +161,12 @@ class RowChecker:
         if problems:
             return None, problems
         self._derive(row)
+        if has_person and len(row["p_letter_salutation"]) > self._letter_limit:
+            reason = _(
+                "Salutation, title and last name are too long for the letter salutation "
+                "(at most %(limit)s characters)."
+            ) % {"limit": self._letter_limit}
+            return None, [Problem(self.label("person.last_name"), row["p_last_name"], reason)]
         return row, []
 
     def _collect(self, step, values, row) -> list[Problem]:
@@ -324,12 +336,15 @@ class RowChecker:
             text = values.get(target, "")
             if not text:
                 continue
-            salutation, title = self._prefix(text, target)
+            salutation, title = self._prefix(text)
             if salutation is None and title is None:
-                model = Salutation if target == "person.salutation" else Title
-                yield target, text, self._unknown(model, text)
-                continue
-            if title is not None and title.pk is None and len(title.name) > self._name_limit:
+                if target == "person.title" and self._may_add(Title, text):
+                    title = Title(name=text.strip())  # added to its table (master_entries)
+                else:
+                    model = Salutation if target == "person.salutation" else Title
+                    yield target, text, self._unknown(model, text)
+                    continue
+            if title is not None and title.pk is None and len(title.name) > self._limit[Title]:
                 yield target, text, self._too_long(Title)
                 continue
             row["p_salutation"] = row["p_salutation"] or salutation
@@ -342,7 +357,7 @@ class RowChecker:
                 functions.append(entry.pk)
             elif not self._may_add(Function, part):
                 yield "person.functions", part, self._unknown(Function, part)
-            elif len(part) > self._name_limit:
+            elif len(part) > self._limit[Function]:
                 yield "person.functions", part, self._too_long(Function)
             else:
                 new_functions.append(part)
@@ -360,14 +375,12 @@ class RowChecker:
                     % {"example": DATE_EXAMPLES[self.options.date_format]},
                 )
 
-    def _prefix(self, text: str, target: str) -> tuple[Salutation | None, Title | None]:
+    def _prefix(self, text: str) -> tuple[Salutation | None, Title | None]:
         """Salutation and title in one text, whichever column it came in.
 
         Files put "Mr." under "Title" (Outlook in English), "Dr." under
         "Prefix" (Apple) and "Herr Dr." under "Anrede"; each part is looked up
-        in both master tables. An unknown title may be added to its table (an
-        unsaved ``Title``, see ``_may_add``); otherwise (None, None) when any
-        part is unknown.
+        in both master tables. (None, None) when any part is unknown.
         """
         key = cached_fold(text).rstrip(".")
         salutation = self._salutation(key)
@@ -381,20 +394,28 @@ class RowChecker:
         title = self.titles.get(rest.strip().rstrip("."))
         if salutation is not None and title is not None:
             return salutation, title
-        if salutation is not None and title is None:
-            written = text.strip().split(None, 1)[1]  # the title as the file writes it
-            if self._may_add(Title, written):
-                return salutation, Title(name=written)
-        elif target == "person.title" and self._may_add(Title, text):
-            return None, Title(name=text.strip())
         return None, None
 
     def _salutation(self, key: str) -> Salutation | None:
         return self.salutations.get(key) or self.salutations.get(_SALUTATION_SYNONYMS.get(key, ""))
 
     def _may_add(self, model, text: str) -> bool:
-        """Whether an unknown ``text`` becomes a new entry: option on, not deactivated."""
-        return self.options.add_to_master_tables and master_key(text) not in self.inactive[model]
+        """Whether an unknown ``text`` becomes a new entry of ``model``'s table.
+
+        Only with the option; never a deactivated entry, a placeholder ("-",
+        "n/a": fewer than two letters) or, as a title, a text that starts with a
+        salutation ("Herr Müller", "Frau" when deactivated in its table).
+        """
+        if not self.options.add_to_master_tables:
+            return False
+        key = master_key(text)
+        if key in self.inactive[model] or sum(ch.isalpha() for ch in key) < 2:
+            return False
+        if model is Title:
+            first = key.split(" ", 1)[0].rstrip(".")
+            salutations = {*self.salutations, *self.inactive[Salutation], *_SALUTATION_SYNONYMS}
+            return key not in salutations and first not in salutations
+        return True
 
     def _unknown(self, model, text: str) -> str:
         table = {"table": model._meta.verbose_name_plural, "value": text.strip()}
@@ -413,7 +434,7 @@ class RowChecker:
     def _too_long(self, model) -> str:
         return _("Too long for the master table “%(table)s” (at most %(limit)s characters).") % {
             "table": model._meta.verbose_name_plural,
-            "limit": self._name_limit,
+            "limit": self._limit[model],
         }
 
     def _not_in_master(self, model) -> str:

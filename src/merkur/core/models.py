@@ -159,9 +159,14 @@ class ChangeRecord(models.Model):
         DELETE = "delete", _("deleted")
         MOVE = "move", _("moved")
 
-    # Both foreign keys are looked up through the indexes in ``Meta`` that start
-    # with them; indexes of their own would only slow down every write.
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
+    # A change record is written with every change (by a large import, two per row),
+    # so the database checks none of its references, as it cannot check
+    # ``object_id``'s: deleting a company or user deletes or unlinks its records in
+    # Django (``on_delete``), not in the database. Content type and company are
+    # looked up through the indexes in ``Meta`` that start with them.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=200)
     # The company the change belongs to, so its page can show the history of
@@ -173,12 +178,17 @@ class ChangeRecord(models.Model):
         blank=True,
         related_name="change_records",
         db_index=False,
+        db_constraint=False,
     )
     action = models.CharField(max_length=10, choices=Action)
     changes = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_constraint=False,
     )
     at = models.DateTimeField(default=timezone.now)
 

@@ -113,9 +113,10 @@ class RowChecker:
         self.titles = _master(Title)
         self.functions = _master(Function)
         self.inactive = {model: _inactive(model) for model in (Salutation, Title, Function)}
-        self._limit = {
-            model: model._meta.get_field("name").max_length for model in (Title, Function)
-        }
+        self._limit = {model: model._meta.get_field("name").max_length for model in KINDS}
+        # Never a new title: what is (or was) a salutation, or reads as one.
+        self._salutation_keys = {*self.salutations, *self.inactive[Salutation]}
+        self._salutation_keys |= _SALUTATION_SYNONYMS.keys()
         self._letter_limit = Person._meta.get_field("letter_salutation").max_length
         self._postal: dict[tuple, dict[str, str]] = {}
         self._phones: dict[tuple[str, str], tuple[str, str]] = {}
@@ -413,8 +414,7 @@ class RowChecker:
             return False
         if model is Title:
             first = key.split(" ", 1)[0].rstrip(".")
-            salutations = {*self.salutations, *self.inactive[Salutation], *_SALUTATION_SYNONYMS}
-            return key not in salutations and first not in salutations
+            return key not in self._salutation_keys and first not in self._salutation_keys
         return True
 
     def _unknown(self, model, text: str) -> str:

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from merkur.companies.models import Company, Person
+from merkur.companies.models import Company, Function, Person
 from merkur.jobs import services
 from merkur.jobs.models import JobStatus
 from merkur.jobs.worker import Worker
@@ -122,6 +122,23 @@ def test_an_import_with_workers_reports_and_writes_the_same(
         assert Person.objects.get(email="hans0@mueller.de").phone == "+49 89 000000"
     else:
         assert not Company.objects.exists()
+
+
+def test_new_master_entries_are_the_same_with_workers(master, tmp_path, parallel, monkeypatch):
+    path = tmp_path / "varied.csv"
+    varied_file(path, 1_200)
+    monkeypatch.setattr(checking, "CHUNK_ROWS", 50)
+    options = options_for(path, mode=GOOD_ROWS, add_to_master_tables=True)
+    results = {}
+    for processes in (0, 2):
+        parallel(processes)
+        results[processes] = comparable(run_import(path, options, dry_run=True))
+    assert results[0] == results[2]
+    assert results[2]["new_entries"] == {"titles": [], "functions": ["Kaiser"]}
+    assert results[2]["actions"]["refuse"] == 600  # the "Kaiser" rows are good now
+    real = run_import(path, options, dry_run=False)
+    assert real.written
+    assert Person.objects.filter(functions=Function.objects.get(name="Kaiser")).count() == 100
 
 
 def test_the_rows_before_a_read_error_are_reported_with_workers(master, tmp_path, parallel):

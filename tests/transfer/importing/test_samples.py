@@ -49,14 +49,15 @@ def test_every_sample_file_has_its_case():
     assert set(CASES) == {path.name for path in SAMPLES.iterdir()}
 
 
-def _import(path: Path, *, dry_run=False, mode="all_or_nothing", columns=None, bad_rows=None):
+def _import(path: Path, *, dry_run=False, mode="all_or_nothing", columns=None, bad_rows=None,
+            **extra):  # fmt: skip
     """As the upload screen does it: detect, suggest, run; read errors are the failure."""
     try:
         detection = detect(path)
         mapping = mapping_for(header_of(path, detection), columns)
     except ReadError as error:
         return None, str(error)
-    options = ImportOptions(detection=detection, mapping=mapping, mode=mode)
+    options = ImportOptions(detection=detection, mapping=mapping, mode=mode, **extra)
     result = run_import(path, options, dry_run=dry_run, bad_rows_path=bad_rows)
     return result, result.failure
 
@@ -89,6 +90,13 @@ def test_all_or_nothing_writes_a_sample_only_without_bad_rows(name, master):
     result, _failure = _import(SAMPLES / name)
     assert result.written == (not refused)
     assert Company.objects.count() == (0 if refused else created)
+
+
+def test_outlooks_unknown_function_is_added_with_the_option(master):
+    result, failure = _import(SAMPLES / "outlook_en.csv", add_to_master_tables=True)
+    assert failure == "" and result.written
+    assert result.new_entries == {"titles": [], "functions": ["Head of Purchasing"]}
+    assert Company.objects.count() == 2
 
 
 def test_a_file_without_header_imports_once_its_columns_are_mapped(master):

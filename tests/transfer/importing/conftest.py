@@ -1,8 +1,12 @@
 """Running imports in tests: a file's text in, the result out."""
 
+import datetime
+
 import pytest
 
 from merkur.companies.demo import catalog
+from merkur.mailings.events import services as events
+from merkur.mailings.models import EventKind
 from merkur.transfer.importing import ImportOptions, records, run_import
 from merkur.transfer.importing.prepare import detect, header_of, mapping_for
 
@@ -11,6 +15,20 @@ from merkur.transfer.importing.prepare import detect, header_of, mapping_for
 def master(db):
     """The standard master tables (Herr/Frau, Dr., Einkäufer …)."""
     return catalog.seed_master_data()
+
+
+@pytest.fixture
+def event(db, marketing_user):
+    """A marketing event to link imported records to."""
+    return events.event_create(
+        data={
+            "name": "Hausmesse 2026",
+            "kind": EventKind.objects.create(name="Messe"),
+            "starts_on": datetime.date(2026, 5, 4),
+            "ends_on": datetime.date(2026, 5, 6),
+        },
+        by=marketing_user,
+    )
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ from merkur.business import services as business
 from merkur.companies.models import Company, CompanyRole, Person
 from merkur.jobs.models import Job
 from merkur.jobs.worker import Worker
-from merkur.mailings.events import services as events
-from merkur.mailings.models import EventKind
 from merkur.transfer.models import AddressImport, DocumentContact, ImportProfile
 from tests.api.conftest import token_key
 from tests.factories import make_company
@@ -80,19 +78,6 @@ def uploaded(api) -> dict:
     response = api.upload()
     assert response.status_code == 201, response.content
     return response.json()
-
-
-@pytest.fixture
-def event(db, marketing_user):
-    return events.event_create(
-        data={
-            "name": "Hausmesse 2026",
-            "kind": EventKind.objects.create(name="Messe"),
-            "starts_on": datetime.date(2026, 5, 4),
-            "ends_on": datetime.date(2026, 5, 6),
-        },
-        by=marketing_user,
-    )
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """``merkur import-addresses``: detection shown, dry run, exit codes, mapping, profiles."""
 
-import datetime
 import io
 
 import pytest
@@ -8,8 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from merkur.companies.models import Company, Function, Person
-from merkur.mailings.events import services as events
-from merkur.mailings.models import EventKind, EventMember
+from merkur.mailings.models import EventMember
 from merkur.transfer.importing.prepare import mapping_for
 from merkur.transfer.models import AddressImport, ImportProfile
 
@@ -150,19 +148,6 @@ def test_map_changes_a_profiles_mapping(write, admin_user):
     command(path, "--profile", "Händler X", "--map", "Zusatz=company.name2", "--map", "Telefon=")
     company = Company.objects.get()
     assert (company.name, company.name2, company.phone) == ("Alpha GmbH", "Werk 2", "")
-
-
-@pytest.fixture
-def event(db, admin_user):
-    return events.event_create(
-        data={
-            "name": "Hausmesse 2026",
-            "kind": EventKind.objects.create(name="Messe"),
-            "starts_on": datetime.date(2026, 5, 4),
-            "ends_on": datetime.date(2026, 5, 6),
-        },
-        by=admin_user,
-    )
 
 
 def test_the_records_become_members_of_an_event_with_a_status(write, event):

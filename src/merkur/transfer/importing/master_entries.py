@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from merkur.business.importer.staging import StagingTable
-from merkur.companies.models import Function, Salutation, Title
+from merkur.companies.models import Salutation
 from merkur.core.masterdata import master_create
 from merkur.core.roles import Capability, has_capability
-from merkur.transfer.importing import derived
+from merkur.transfer.importing import derived, values
 from merkur.transfer.importing.staging import PLAN, ROWS, batches
 from merkur.transfer.importing.values import master_key
 
@@ -35,7 +35,7 @@ MAP = "merkur_import_new_entries"  # spelling → entry, while the staged rows t
 MAP_COLUMNS = [("kind", "text"), ("name", "text"), ("id", "bigint"), ("entry", "text"),
                ("in_letter", "boolean")]  # fmt: skip
 NOT_ALLOWED = gettext_lazy("Only users who maintain the master tables may add entries to them.")
-KINDS = {"title": Title, "function": Function}
+KINDS = {model._meta.model_name: model for model in values.KINDS}  # "title": Title, …
 
 
 def may_add(user) -> bool:
@@ -51,9 +51,9 @@ class NewEntries:
     ``too_many`` is the kind that would get more than ``LIMIT`` ("" if none).
     """
 
-    names: dict[str, dict[str, str]] = field(default_factory=lambda: {"title": {}, "function": {}})
+    names: dict[str, dict[str, str]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
     spellings: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {"title": {}, "function": {}}
+        default_factory=lambda: {kind: {} for kind in KINDS}
     )
     too_many: str = ""
 
@@ -133,7 +133,7 @@ def _each(column: str) -> tuple[str, str, str]:
     if connection.vendor == "postgresql":
         return (
             f"json_array_elements_text({column}::json) WITH ORDINALITY AS f(value, n)",
-            ("f.value"),
+            "f.value",
             "f.n",
         )
     return f"json_each({column}) AS f", "f.value", "f.key"
